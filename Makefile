@@ -1,0 +1,49 @@
+# benchmark_tools — tapez « make » pour la liste des commandes.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OMP_NUM_THREADS := 1
+export MPLBACKEND := Agg
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system report test bench validate lab clean freshcheck
+
+help: ## Affiche cette aide
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Crée l'environnement .venv si besoin et installe le projet (idempotent)
+
+system: ## Installe les paquets Debian utiles (chromium, poppler-utils, polices) — en root
+	bash scripts/install_system.sh
+
+validate: setup ## Vérifie tous les fichiers YAML (critères, profils, cas)
+	$(BIN)/benchmark-tools validate
+
+report: setup validate ## Exécute les notebooks et rend reports/latest/preconisations.{html,pdf}
+	$(BIN)/benchmark-tools report
+
+test: setup ## Lance la suite de tests
+	$(BIN)/python -m pytest -q
+
+bench: setup ## Mesure la vitesse face aux bibliothèques de référence (reports/bench/latest.json)
+	$(BIN)/python bench/bench.py
+
+lab: setup ## Ouvre JupyterLab sur le projet (installe l'extra « lab » si besoin)
+	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "benchmark_tools" >/dev/null
+	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.contents_manager_class=jupytext.TextFileContentsManager notebooks/
+
+freshcheck: ## Clone le dépôt dans un dossier temporaire et y lance make test et make report
+	bash scripts/fresh_clone_check.sh
+
+clean: ## Supprime les fichiers générés (pas les cas ni la configuration)
+	rm -rf build .pytest_cache .ruff_cache reports/runs reports/latest reports/bench
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

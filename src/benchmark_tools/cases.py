@@ -1,0 +1,326 @@
+"""Facts of a case: derived values, criterion values, coverage and the case sheet.
+
+Derived values (€ per inhabitant, selection and delivery rates, turnout) are computed here
+from the recorded facts, never typed in a case file, so that the formula is always the same
+and its inputs are traceable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schema import DESIGN_FIELDS, OUTCOME_FIELDS, Case, Catalogue, Fact, Families
+from .textutil import escape_md, fmt_number, fmt_value
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derived value: its inputs (fact paths), the formula in words, and the function."""
+
+    name: str
+    label_fr: str
+    inputs: tuple[str, ...]
+    formula: str
+    unit: str
+
+    def compute(self, values: list[float]) -> float | None:
+        a = values
+        if self.name == "per_inhabitant_per_year":
+            return a[0] / a[1] / a[2] if a[1] > 0 and a[2] > 0 else None
+        if self.name in ("selection_rate_pct", "ballot_rate_pct", "delivery_rate_pct",
+                         "turnout_derived_pct", "commune_coverage_pct", "admin_cost_pct"):
+            return 100.0 * a[0] / a[1] if a[1] > 0 else None
+        raise KeyError(self.name)  # pragma: no cover
+
+
+DERIVATIONS: dict[str, Derivation] = {
+    d.name: d
+    for d in [
+        Derivation("per_inhabitant_per_year", "Enveloppe par habitant et par an",
+                   ("design.envelope", "design.envelope_period_years", "population"),
+                   "enveloppe / durée en années / population", "par hab. et par an"),
+        Derivation("selection_rate_pct", "Taux de sélection",
+                   ("outcomes.projects_retained", "outcomes.projects_submitted"),
+                   "100 × projets retenus / projets déposés", "%"),
+        Derivation("ballot_rate_pct", "Part des projets soumis au vote",
+                   ("outcomes.projects_on_ballot", "outcomes.projects_submitted"),
+                   "100 × projets soumis au vote / projets déposés", "%"),
+        Derivation("delivery_rate_pct", "Taux de réalisation",
+                   ("outcomes.projects_delivered", "outcomes.projects_retained"),
+                   "100 × projets réalisés / projets retenus", "%"),
+        Derivation("turnout_derived_pct", "Taux de participation (calculé)",
+                   ("outcomes.voters_count", "population"),
+                   "100 × votants / population", "%"),
+        Derivation("commune_coverage_pct", "Couverture communale",
+                   ("outcomes.communes_beneficiaries", "outcomes.communes_total"),
+                   "100 × communes bénéficiaires / communes du territoire", "%"),
+        Derivation("admin_cost_pct", "Coût de gestion rapporté à l'enveloppe",
+                   ("outcomes.organisation_cost", "design.envelope"),
+                   "100 × coût d'organisation / enveloppe", "%"),
+    ]
+}
+
+#: Names a criterion may use in ``derived_from``: derivations plus facts used as they are.
+DERIVABLE = set(DERIVATIONS) | {"turnout_pct", "own_contribution_min", "climate_share_pct",
+                                "share_of_investment_budget"}
+
+
+def _num(f: Fact | None) -> float | None:
+    if f is None or f.value is None or isinstance(f.value, (bool, str, list)):
+        return None
+    return float(f.value)
+
+
+def _year_of(facts: list[Fact]):
+    years = [f.year for f in facts if f.year is not None]
+    if not years:
+        return None
+    # A derived value refers to the latest year among its inputs; mixed years are said in the note.
+    def key(y):
+        return int(str(y)[-4:])
+    return max(years, key=key)
+
+
+def derived_fact(case: Case, name: str) -> Fact | None:
+    """The derived value ``name`` for ``case`` as a Fact (confidence ``derived``), or None."""
+    if name == "turnout_pct":
+        f = case.outcomes.turnout_pct
+        if f is not None and f.value is not None:
+            return f
+        return derived_fact(case, "turnout_derived_pct")
+    if name in ("own_contribution_min", "share_of_investment_budget"):
+        return getattr(case.design, name)
+    if name == "climate_share_pct":
+        return case.outcomes.climate_share_pct
+    d = DERIVATIONS[name]
+    facts = [case.fact(p) for p in d.inputs]
+    values = [_num(f) for f in facts]
+    if any(v is None for v in values):
+        return None
+    result = d.compute(values)
+    if result is None:
+        return None
+    years = sorted({str(f.year) for f in facts if f.year is not None})
+    inputs = ", ".join(f"{p.split('.')[-1]} = {fmt_value(f.value)} ({f.year})" for p, f in zip(d.inputs, facts))
+    note = f"{d.formula} ; {inputs}"
+    if len(years) > 1:
+        note += " — attention : années différentes"
+    sources = " ; ".join(dict.fromkeys(f.source for f in facts if f.source))
+    return Fact(value=float(result), year=_year_of(facts), source=sources, confidence="derived", note=note)
+
+
+def derived_values(case: Case) -> dict[str, Fact]:
+    """Every derived value that the case's facts allow."""
+    out = {}
+    for name in DERIVATIONS:
+        f = derived_fact(case, name)
+        if f is not None:
+            out[name] = f
+    return out
+
+
+def criterion_fact(case: Case, criterion, families: Families | None = None) -> Fact | None:
+    """The fact giving a criterion's value for a case: coded score, else derived value."""
+    f = case.scores.get(criterion.id)
+    if f is not None and f.value is not None:
+        return f
+    if criterion.derived_from:
+        # An adapted measure in another unit (e.g. applications per 10,000 inhabitants) is not
+        # the derived quantity: derive only when the family uses the criterion's own unit.
+        if criterion.unit_for(case.family, families) != criterion.unit:
+            return None
+        d = derived_fact(case, criterion.derived_from)
+        if d is not None and d.value is not None:
+            return d
+    return None
+
+
+def criterion_values(case: Case, catalogue: Catalogue, families: Families | None = None) -> dict[str, float | None]:
+    """Raw value of every criterion for ``case`` (level 0–4 or number), None when missing."""
+    out: dict[str, float | None] = {}
+    for c in catalogue.criteria:
+        f = criterion_fact(case, c, families)
+        out[c.id] = None if f is None else float(f.value)
+    return out
+
+
+def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families) -> pd.DataFrame:
+    """Coverage per case: applicable criteria, criteria with a value, share; plus fact counts."""
+    rows = []
+    for case in cases:
+        vals = criterion_values(case, catalogue, families)
+        applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
+        n_val = sum(vals[c.id] is not None for c in applicable)
+        n_facts = sum(
+            1 for group, names in (("design", DESIGN_FIELDS), ("outcomes", OUTCOME_FIELDS))
+            for n in names if (f := case.fact(f"{group}.{n}")) is not None and f.value is not None
+        )
+        rows.append({
+            "case_id": case.id, "Cas": case.name, "Famille": families.label(case.family),
+            "family": case.family,
+            "Critères applicables": len(applicable), "Critères renseignés": n_val,
+            "Couverture": n_val / len(applicable) if applicable else np.nan,
+            "Faits sourcés": n_facts,
+        })
+    return pd.DataFrame(rows)
+
+
+def criterion_coverage(cases: list[Case], catalogue: Catalogue, families: Families) -> pd.DataFrame:
+    """Share of cases of each family with a value for each criterion (N/A shown as NaN)."""
+    fams = sorted({c.family for c in cases})
+    data = {}
+    for fam in fams:
+        fc = [c for c in cases if c.family == fam]
+        col = {}
+        for crit in catalogue.criteria:
+            if crit.status_for(fam, families) == "not_applicable":
+                col[crit.id] = np.nan
+            else:
+                col[crit.id] = np.mean([criterion_values(c, catalogue, families)[crit.id] is not None for c in fc])
+        data[families.label(fam)] = col
+    df = pd.DataFrame(data)
+    df.index.name = "criterion_id"
+    return df
+
+
+_FIELD_LABELS = {
+    "envelope": "Enveloppe", "envelope_period_years": "Durée couverte (années)",
+    "investment_budget": "Budget d'investissement", "share_of_investment_budget": "Part du budget d'investissement (%)",
+    "project_cap": "Plafond par projet", "project_min": "Plancher par projet",
+    "funding_rate": "Taux de financement (%)", "funding_rate_max": "Taux maximal avec bonus (%)",
+    "bonus_rules": "Bonifications", "own_contribution_min": "Autofinancement minimum (%)",
+    "proposers": "Qui peut proposer", "proposer_types": "Types de porteurs", "voters": "Qui peut voter",
+    "min_age_propose": "Âge minimum pour proposer", "min_age_vote": "Âge minimum pour voter",
+    "nationality_condition": "Condition de nationalité", "residency_rule": "Règle de résidence",
+    "selection_method": "Mode de sélection", "voting_channels": "Canaux de vote",
+    "ballot_rule": "Règles du bulletin", "sub_envelopes": "Sous-enveloppes", "themes": "Thèmes",
+    "climate_focus": "Dédié à la transition écologique", "eco_criteria": "Critères écologiques",
+    "calendar": "Calendrier", "frequency": "Fréquence", "steering_body": "Instance de pilotage",
+    "support": "Accompagnement", "legal_basis": "Fondement juridique",
+    "participants": "Participants", "voters_count": "Votants", "turnout_pct": "Taux de participation (%)",
+    "applications": "Candidatures", "projects_submitted": "Projets déposés",
+    "projects_eligible": "Projets recevables", "projects_on_ballot": "Projets soumis au vote",
+    "projects_retained": "Projets retenus", "projects_delivered": "Projets réalisés",
+    "climate_share_pct": "Part des lauréats liés à l'écologie (%)", "communes_total": "Communes du territoire",
+    "communes_beneficiaries": "Communes bénéficiaires", "organisation_cost": "Coût d'organisation",
+    "population": "Population", "first_year": "Première édition", "editions_count": "Nombre d'éditions",
+    "active": "Toujours actif",
+}
+FIELD_LABELS = _FIELD_LABELS
+
+_CONF = {"documented": "documenté", "derived": "calculé", "coded": "codé"}
+
+
+def facts_table(case: Case) -> pd.DataFrame:
+    """Every recorded fact of a case (identity, design, outcomes) with its source, one row each."""
+    rows = []
+    for path in ["population", "first_year", "editions_count", "active"] + \
+            [f"design.{n}" for n in DESIGN_FIELDS] + [f"outcomes.{n}" for n in OUTCOME_FIELDS]:
+        f = case.fact(path)
+        if f is None or f.value is None:
+            continue
+        name = path.split(".")[-1]
+        rows.append({"field": path, "Fait": _FIELD_LABELS.get(name, name), "Valeur": fmt_value(f.value),
+                     "Année": f.year, "Confiance": _CONF.get(f.confidence, f.confidence),
+                     "Source": f.source, "Note": f.note or "",
+                     "Autres sources": len(f.alternatives)})
+    for name, f in derived_values(case).items():
+        rows.append({"field": f"derived.{name}", "Fait": DERIVATIONS[name].label_fr,
+                     "Valeur": fmt_number(f.value, 2 if f.value < 100 else 0), "Année": f.year,
+                     "Confiance": "calculé", "Source": f.source, "Note": f.note, "Autres sources": 0})
+    return pd.DataFrame(rows, columns=["field", "Fait", "Valeur", "Année", "Confiance", "Source", "Note", "Autres sources"])
+
+
+def scores_table(case: Case, catalogue: Catalogue, families: Families) -> pd.DataFrame:
+    """Every criterion for a case: value (or missing / not applicable), evidence and source."""
+    rows = []
+    for c in catalogue.criteria:
+        status = c.status_for(case.family, families)
+        f = criterion_fact(case, c, families)
+        if status == "not_applicable":
+            value, level_text = "sans objet", ""
+        elif f is None:
+            value, level_text = "non renseigné", ""
+        else:
+            value = fmt_value(f.value) if c.type == "ordinal" else fmt_number(f.value, 1)
+            level_text = (c.levels or {}).get(int(f.value), "") if c.type == "ordinal" else (c.unit_for(case.family, families) or "")
+        rows.append({"criterion_id": c.id, "Code": c.code, "Critère": c.label_fr,
+                     "Valeur": value, "Niveau": level_text,
+                     "Preuve": (f.note or "") if f is not None else "",
+                     "Source": (f.source or "") if f is not None else "",
+                     "Année": f.year if f is not None else None})
+    return pd.DataFrame(rows)
+
+
+def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families) -> str:
+    """One case as readable French Markdown (facts with sources, scores with evidence).
+
+    All text that comes from the data is escaped, so a case text containing HTML stays inert.
+    """
+    e = escape_md
+    vals = criterion_values(case, catalogue, families)
+    applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
+    n_val = sum(vals[c.id] is not None for c in applicable)
+    lines = [f"### {e(case.name)}", ""]
+    meta = [f"**Famille** : {e(families.label(case.family))}", f"**Territoire** : {e(case.territory)} ({e(case.country)})"]
+    if case.edition:
+        meta.append(f"**Édition décrite** : {e(case.edition)}")
+    if case.baseline:
+        meta.append("**Dispositif de référence de Rennes Métropole**")
+    meta.append(f"**Couverture** : {n_val} critères renseignés sur {len(applicable)} applicables")
+    lines.append(" · ".join(meta))
+    lines += ["", e(case.summary), ""]
+    ft = facts_table(case)
+    if len(ft):
+        lines += ["| Fait | Valeur | Année | Confiance | Source |", "|---|---|---|---|---|"]
+        for _, r in ft.iterrows():
+            lines.append(f"| {e(r['Fait'])} | {e(r['Valeur'])} | {e(r['Année'])} | {e(r['Confiance'])} | {_link(r['Source'])} |")
+        lines.append("")
+    st = scores_table(case, catalogue, families)
+    coded = st[~st["Valeur"].isin(["non renseigné", "sans objet"])]
+    if len(coded):
+        lines += ["| Critère | Valeur | Preuve | Source |", "|---|---|---|---|"]
+        for _, r in coded.iterrows():
+            lines.append(f"| {e(r['Code'])} {e(r['Critère'])} | {e(r['Valeur'])} | {e(r['Preuve'])} | {_link(r['Source'])} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _link(source: str | None) -> str:
+    if not source:
+        return ""
+    parts = []
+    for s in str(source).split(" ; "):
+        if s.startswith(("http://", "https://")):
+            host = s.split("/")[2]
+            parts.append(f"[{escape_md(host)}](<{s.replace('>', '%3E').replace(' ', '%20')}>)")
+        else:
+            parts.append(escape_md(s))
+    return " ; ".join(parts)
+
+
+def case_sheet_text(case: Case, catalogue: Catalogue, families: Families) -> str:
+    """One case as plain text for the terminal (``benchmark-tools show``)."""
+    vals = criterion_values(case, catalogue, families)
+    applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
+    n_val = sum(vals[c.id] is not None for c in applicable)
+    out = [case.name, "=" * len(case.name),
+           f"Famille : {families.label(case.family)} — Territoire : {case.territory} ({case.country})",
+           f"Couverture : {n_val}/{len(applicable)} critères applicables renseignés", "", case.summary, "",
+           "Faits", "-----"]
+    for _, r in facts_table(case).iterrows():
+        out.append(f"- {r['Fait']} : {r['Valeur']} ({r['Année']}, {r['Confiance']})")
+        out.append(f"    source : {r['Source']}")
+        if r["Note"]:
+            out.append(f"    note : {r['Note']}")
+    out += ["", "Critères", "--------"]
+    for _, r in scores_table(case, catalogue, families).iterrows():
+        out.append(f"- {r['Code']} {r['Critère']} : {r['Valeur']}" + (f" — {r['Niveau']}" if r["Niveau"] else ""))
+        if r["Preuve"]:
+            out.append(f"    preuve : {r['Preuve']}")
+        if r["Source"]:
+            out.append(f"    source : {r['Source']}")
+    return "\n".join(out)

@@ -1,0 +1,280 @@
+"""Command line: ``benchmark-tools COMMAND``.
+
+Every command reports a user's mistake as French text (file, case, field, expected, found) and
+exits with status 1 (invalid input) or 2 (wrong usage), never with a Python traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import BenchmarkError, InputError, ValidationFailed
+
+app = typer.Typer(
+    help="Benchmark des dispositifs participatifs pour la transition écologique (Rennes Métropole).",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def handle_errors(func):
+    """Turn the tool's own errors into French messages and exit codes."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValidationFailed as exc:
+            errors = [p for p in exc.problems if p.severity == "error"]
+            for p in exc.problems:
+                _err(p.format())
+            _err(f"\n{len(errors)} problème(s) : corrigez les fichiers ci-dessus puis relancez la commande.")
+            raise typer.Exit(EXIT_INVALID)
+        except InputError as exc:
+            _err(f"Erreur : {exc}")
+            raise typer.Exit(EXIT_USAGE if getattr(exc, "usage", False) else EXIT_INVALID)
+        except BenchmarkError as exc:
+            _err(f"Erreur : {exc}")
+            raise typer.Exit(EXIT_INVALID)
+        except KeyboardInterrupt:
+            _err("Interrompu.")
+            raise typer.Exit(130)
+
+    return wrapper
+
+
+def _project():
+    from .validate import load_project
+
+    return load_project()
+
+
+def _check_family(proj, family: Optional[str]) -> None:
+    if family is not None and family not in proj.families.ids:
+        import difflib
+
+        hint = difflib.get_close_matches(family, proj.families.ids, n=1)
+        exc = InputError(f"famille inconnue « {family} »" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else "")
+                         + f" (attendu : {', '.join(proj.families.ids)})")
+        exc.usage = True
+        raise exc
+
+
+@app.command()
+@handle_errors
+def validate(paths: list[Path] = typer.Argument(None, help="Fichiers ou dossiers (défaut : benchmark/ et data/).")):
+    """Vérifie les fichiers YAML et affiche tous les problèmes trouvés."""
+    from .validate import validate_project
+
+    proj = validate_project(paths=list(paths) if paths else None)
+    errors = [p for p in proj.problems if p.severity == "error"]
+    for p in proj.problems:
+        _err(p.format())
+    if errors:
+        _err(f"\n{len(errors)} problème(s) trouvé(s).")
+        raise typer.Exit(EXIT_INVALID)
+    typer.echo(f"Tout est valide : {len(proj.cases)} cas, {len(proj.profiles)} profils, "
+               f"{len(proj.catalogue.criteria) if proj.catalogue else 0} critères, {len(proj.designs)} dispositifs candidats.")
+
+
+@app.command()
+@handle_errors
+def criteria(family: Optional[str] = typer.Option(None, "--family", "-f", help="Famille de dispositifs."),
+             format: str = typer.Option("table", "--format", help="table ou markdown.")):
+    """Affiche le catalogue des critères en français."""
+    from .criteria import criteria_markdown, criteria_table
+
+    proj = _project()
+    _check_family(proj, family)
+    if format == "markdown":
+        typer.echo(criteria_markdown(proj.catalogue, family, proj.families, proj.sources))
+    elif format == "table":
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
+            typer.echo(criteria_table(proj.catalogue, family, proj.families).to_string(index=False))
+    else:
+        exc = InputError(f"format inconnu « {format} » (attendu : table ou markdown)")
+        exc.usage = True
+        raise exc
+
+
+@app.command("profile-from-ranking")
+@handle_errors
+def profile_from_ranking(
+    profile_id: str = typer.Argument(..., help="Identifiant du nouveau profil (minuscules, _)."),
+    ranking: str = typer.Argument(..., help="Classement des dimensions, la plus importante d'abord : "
+                                  "« empowerment > ecology = inclusion > … » (= pour les ex æquo)."),
+    label: str = typer.Option(..., "--label", help="Libellé du profil en français."),
+    rule: str = typer.Option("roc", "--rule", help="roc (centroïde des rangs) ou rank_sum (somme des rangs)."),
+    viewpoint: str = typer.Option("Profil défini par le service à partir d'un classement des dimensions.", "--viewpoint"),
+    rationale: str = typer.Option("Poids calculés à partir du classement des dimensions.", "--rationale"),
+):
+    """Écrit un profil de pondération à partir d'un classement des dimensions, sans saisir de nombres."""
+    import re
+
+    from .weights import profile_from_ranking as build, write_profile
+
+    proj = _project()
+    dims = proj.catalogue.dimension_ids
+    if not re.match(r"^[a-z][a-z0-9_]*$", profile_id):
+        raise InputError(f"identifiant de profil invalide « {profile_id} » (attendu : minuscules, chiffres et _)")
+    groups = [g.strip() for g in ranking.split(">")]
+    ranks: dict[str, int] = {}
+    for pos, group in enumerate(groups, start=1):
+        for d in (x.strip() for x in group.split("=")):
+            if d not in dims:
+                import difflib
+
+                hint = difflib.get_close_matches(d, dims, n=1)
+                raise InputError(f"dimension inconnue « {d} » dans le classement"
+                                 + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else "")
+                                 + f" (attendu : {', '.join(dims)})")
+            if d in ranks:
+                raise InputError(f"la dimension « {d} » apparaît deux fois dans le classement")
+            ranks[d] = pos
+    missing = [d for d in dims if d not in ranks]
+    if missing:
+        raise InputError("toutes les dimensions doivent être classées ; il manque : " + ", ".join(missing))
+    if rule not in ("roc", "rank_sum"):
+        raise InputError(f"règle inconnue « {rule} » (attendu : roc ou rank_sum)")
+    data = build(profile_id, label, ranks, rule, viewpoint, rationale)
+    path = proj.root / "benchmark" / "profiles" / f"{profile_id}.yml"
+    write_profile(path, data)
+    typer.echo(f"Profil écrit : {path.relative_to(proj.root)}")
+    for d, w in data["dimension_weights"].items():
+        typer.echo(f"  {d:<16} {w:.3f}")
+
+
+@app.command("new-case")
+@handle_errors
+def new_case(family: str = typer.Option(..., "--family", "-f", help="Famille du dispositif."),
+             name: str = typer.Option(..., "--name", "-n", help="Nom du dispositif, en français."),
+             case_id: Optional[str] = typer.Option(None, "--id", help="Identifiant (défaut : tiré du nom).")):
+    """Écrit un modèle de fichier de cas commenté, au bon endroit."""
+    from .newcase import write_template
+
+    proj = _project()
+    _check_family(proj, family)
+    path = write_template(proj, family, name, case_id)
+    typer.echo(f"Modèle écrit : {path.relative_to(proj.root)} — complétez-le puis lancez « make validate ».")
+
+
+@app.command()
+@handle_errors
+def show(case_id: str = typer.Argument(..., help="Identifiant du cas.")):
+    """Affiche la fiche d'un cas : faits avec leurs sources, critères avec leurs preuves."""
+    from .cases import case_sheet_text
+
+    proj = _project()
+    try:
+        case = proj.case(case_id)
+    except KeyError:
+        import difflib
+
+        hint = difflib.get_close_matches(case_id, [c.id for c in proj.cases], n=1)
+        raise InputError(f"cas inconnu « {case_id} »" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""))
+    typer.echo(case_sheet_text(case, proj.catalogue, proj.families))
+
+
+@app.command()
+@handle_errors
+def score(family: str = typer.Option("budget_participatif", "--family", "-f"),
+          profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profil de pondération (défaut : report.yml)."),
+          method: Optional[str] = typer.Option(None, "--method", "-m", help="arithmetic, geometric, topsis, promethee."),
+          normalisation: Optional[str] = typer.Option(None, "--normalisation", help="goalposts, minmax, zscore, rank."),
+          out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fichier CSV des scores.")):
+    """Classe les cas d'une famille et écrit les scores."""
+    from .pipeline import ranking_table, score_family
+
+    proj = _project()
+    _check_family(proj, family)
+    result = score_family(proj, family, profile=profile, method=method, normalisation=normalisation)
+    table = ranking_table(result)
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 50):
+        typer.echo(table.to_string(index=False))
+    if out is not None:
+        from .safeio import write_text_atomic
+
+        write_text_atomic(out, result.to_dataframe().to_csv(index=True, float_format="%.6f", lineterminator="\n"))
+        typer.echo(f"Scores écrits : {out}")
+
+
+@app.command("export-xlsx")
+@handle_errors
+def export_xlsx(out: Path = typer.Option(Path("cas.xlsx"), "--out", "-o", help="Classeur à écrire.")):
+    """Écrit les cas dans un classeur (feuilles « cas » et « faits »)."""
+    from .workbook import export_workbook
+
+    proj = _project()
+    export_workbook(proj, out)
+    typer.echo(f"Classeur écrit : {out} ({len(proj.cases)} cas)")
+
+
+@app.command("import-xlsx")
+@handle_errors
+def import_xlsx(path: Path = typer.Argument(..., help="Classeur rempli (feuilles « cas » et « faits »)."),
+                dry_run: bool = typer.Option(False, "--dry-run", help="Vérifier sans rien écrire.")):
+    """Vérifie un classeur rempli puis écrit ou met à jour les fichiers YAML (rien si une erreur)."""
+    from .workbook import import_workbook
+
+    proj = _project()
+    written = import_workbook(proj, path, dry_run=dry_run)
+    verb = "seraient écrits" if dry_run else "écrits"
+    typer.echo(f"{len(written)} fichier(s) de cas {verb}.")
+    for p in written:
+        typer.echo(f"  {p}")
+
+
+@app.command()
+@handle_errors
+def report(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=valeur (répétable)."),
+           quick: bool = typer.Option(False, "--quick", help="Moins de tirages, pour un essai rapide.")):
+    """Exécute les notebooks et rend le rapport de préconisations (HTML et PDF)."""
+    from .report import run_report
+
+    run_report(overrides=list(set_ or []), quick=quick)
+
+
+@app.command()
+@handle_errors
+def design(design_id: str = typer.Argument(..., help="Identifiant du dispositif candidat (benchmark/designs).")):
+    """Positionne un dispositif candidat parmi les cas de sa famille."""
+    from .designs import design_report_text
+
+    proj = _project()
+    typer.echo(design_report_text(proj, design_id))
+
+
+@app.command()
+@handle_errors
+def recommend(family: Optional[str] = typer.Option(None, "--family", "-f")):
+    """Affiche les préconisations, avec leurs preuves."""
+    from .recommend import recommendations_text
+
+    proj = _project()
+    _check_family(proj, family)
+    typer.echo(recommendations_text(proj, family))
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,461 @@
+"""Typed, strict models of every YAML file of the benchmark (pydantic v2).
+
+Unknown keys are errors (``extra="forbid"``), so a misspelt field is caught instead of being
+silently ignored. Structural checks live here; checks across files (ids, criterion names,
+applicability, plausible ranges) live in :mod:`benchmark_tools.validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+YEAR_PATTERN = re.compile(r"^(19|20)\d\d(-(19|20)\d\d)?$")
+
+MAIN_FAMILIES = ("budget_participatif", "appel_a_projets", "fonds_de_concours")
+LEVELS = ("commune", "epci", "departement", "region", "etat", "autre")
+CONFIDENCES = ("documented", "derived", "coded")
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors; objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- facts and cases
+
+Value = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[StrictStr], None]
+
+
+class Fact(Strict):
+    """One sourced value: ``{value, year, source, confidence, note}``.
+
+    ``value`` is ``None`` when the fact is missing (no source found); otherwise ``source``,
+    ``year`` and ``confidence`` are required (checked by the validator, which names the field).
+    ``alternatives`` keeps the values of other sources when sources disagree.
+    """
+
+    value: Value = None
+    year: Union[StrictInt, StrictStr, None] = None
+    source: StrictStr | None = None
+    confidence: Literal["documented", "derived", "coded"] | None = None
+    note: StrictStr | None = None
+    alternatives: list["Fact"] = Field(default_factory=list)
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+
+#: Kind of value expected for each design and outcome field: (kind, extra).
+#: kinds: number (>= 0), integer (>= 0), percent (0–100), text, bool, list (vocabulary), age.
+DESIGN_FIELDS: dict[str, tuple[str, object]] = {
+    "envelope": ("number", None),
+    "envelope_period_years": ("number", None),
+    "investment_budget": ("number", None),
+    "share_of_investment_budget": ("percent", None),
+    "project_cap": ("number", None),
+    "project_min": ("number", None),
+    "funding_rate": ("percent", None),
+    "funding_rate_max": ("percent", None),
+    "bonus_rules": ("text", None),
+    "own_contribution_min": ("percent", None),
+    "proposers": ("text", None),
+    "proposer_types": ("list", ("habitants", "collectifs", "associations", "ess", "entreprises",
+                                "communes", "coproprietes", "etablissements_scolaires",
+                                "conseils_de_quartier", "autres")),
+    "voters": ("text", None),
+    "min_age_propose": ("age", None),
+    "min_age_vote": ("age", None),
+    "nationality_condition": ("bool", None),
+    "residency_rule": ("text", None),
+    "selection_method": ("text", None),
+    "voting_channels": ("list", ("en_ligne", "urne", "reunion_publique", "sms", "mairie", "mobile", "ecoles")),
+    "ballot_rule": ("text", None),
+    "sub_envelopes": ("text", None),
+    "themes": ("text", None),
+    "climate_focus": ("bool", None),
+    "eco_criteria": ("text", None),
+    "calendar": ("text", None),
+    "frequency": ("vocab", ("annuelle", "biennale", "pluriannuelle", "ponctuelle", "continue")),
+    "steering_body": ("text", None),
+    "support": ("text", None),
+    "legal_basis": ("text", None),
+}
+
+OUTCOME_FIELDS: dict[str, tuple[str, object]] = {
+    "participants": ("integer", None),
+    "voters_count": ("integer", None),
+    "turnout_pct": ("percent", None),
+    "applications": ("integer", None),
+    "projects_submitted": ("integer", None),
+    "projects_eligible": ("integer", None),
+    "projects_on_ballot": ("integer", None),
+    "projects_retained": ("integer", None),
+    "projects_delivered": ("integer", None),
+    "climate_share_pct": ("percent", None),
+    "communes_total": ("integer", None),
+    "communes_beneficiaries": ("integer", None),
+    "organisation_cost": ("number", None),
+}
+
+IDENTITY_FACTS: dict[str, tuple[str, object]] = {
+    "population": ("population", None),
+    "first_year": ("year", None),
+    "editions_count": ("integer", None),
+    "active": ("bool", None),
+}
+
+
+def _fact_fields(names):
+    return {name: (Fact | None, None) for name in names}
+
+
+class Design(Strict):
+    """Design parameters of a case (every field optional, each a :class:`Fact`)."""
+
+    currency: StrictStr = "EUR"
+    envelope: Fact | None = None
+    envelope_period_years: Fact | None = None
+    investment_budget: Fact | None = None
+    share_of_investment_budget: Fact | None = None
+    project_cap: Fact | None = None
+    project_min: Fact | None = None
+    funding_rate: Fact | None = None
+    funding_rate_max: Fact | None = None
+    bonus_rules: Fact | None = None
+    own_contribution_min: Fact | None = None
+    proposers: Fact | None = None
+    proposer_types: Fact | None = None
+    voters: Fact | None = None
+    min_age_propose: Fact | None = None
+    min_age_vote: Fact | None = None
+    nationality_condition: Fact | None = None
+    residency_rule: Fact | None = None
+    selection_method: Fact | None = None
+    voting_channels: Fact | None = None
+    ballot_rule: Fact | None = None
+    sub_envelopes: Fact | None = None
+    themes: Fact | None = None
+    climate_focus: Fact | None = None
+    eco_criteria: Fact | None = None
+    calendar: Fact | None = None
+    frequency: Fact | None = None
+    steering_body: Fact | None = None
+    support: Fact | None = None
+    legal_basis: Fact | None = None
+
+
+class Outcomes(Strict):
+    """Outcomes of a case (every field optional, each a :class:`Fact`)."""
+
+    participants: Fact | None = None
+    voters_count: Fact | None = None
+    turnout_pct: Fact | None = None
+    applications: Fact | None = None
+    projects_submitted: Fact | None = None
+    projects_eligible: Fact | None = None
+    projects_on_ballot: Fact | None = None
+    projects_retained: Fact | None = None
+    projects_delivered: Fact | None = None
+    climate_share_pct: Fact | None = None
+    communes_total: Fact | None = None
+    communes_beneficiaries: Fact | None = None
+    organisation_cost: Fact | None = None
+
+
+class Case(Strict):
+    """One real instrument of another (or the same) territory, with sourced facts and coded scores."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: StrictStr
+    family: StrictStr
+    territory: StrictStr
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    level: Literal["commune", "epci", "departement", "region", "etat", "autre"]
+    baseline: StrictBool = False
+    edition: StrictStr | None = None
+    url: StrictStr | None = None
+    summary: StrictStr
+    population: Fact | None = None
+    first_year: Fact | None = None
+    editions_count: Fact | None = None
+    active: Fact | None = None
+    design: Design = Field(default_factory=Design)
+    outcomes: Outcomes = Field(default_factory=Outcomes)
+    scores: dict[str, Fact] = Field(default_factory=dict)
+
+    @field_validator("design", "outcomes", "scores", mode="before")
+    @classmethod
+    def _empty_section(cls, v):
+        # An empty section left in a template ("outcomes:" with only comments) reads as None.
+        return {} if v is None else v
+
+    def fact(self, path: str) -> Fact | None:
+        """The fact at ``design.envelope`` / ``outcomes.voters_count`` / ``population``."""
+        obj = self
+        for part in path.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj if isinstance(obj, Fact) else None
+
+    def value(self, path: str):
+        f = self.fact(path)
+        return None if f is None else f.value
+
+
+class CandidateDesign(Case):
+    """An instrument Rennes Métropole could launch, coded ex ante.
+
+    Same fields as a case; scores carry their reasoning in ``note`` and need no public source.
+    ``status_quo`` marks the Métropole's current instruments.
+    """
+
+    status_quo: StrictBool = False
+    rationale: StrictStr | None = None
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+class Dimension(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    code: StrictStr
+    label_fr: StrictStr
+    label_en: StrictStr
+    description: StrictStr | None = None
+
+
+class Applicability(Strict):
+    status: Literal["applies", "adapted", "not_applicable"]
+    note: StrictStr | None = None
+    unit: StrictStr | None = None
+    goalposts: tuple[float, float] | None = None
+
+
+class Criterion(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    code: StrictStr
+    dimension: StrictStr
+    label_fr: StrictStr
+    label_en: StrictStr
+    description: StrictStr
+    type: Literal["ordinal", "numeric"]
+    levels: dict[int, StrictStr] | None = None
+    unit: StrictStr | None = None
+    direction: Literal["higher", "lower"] = "higher"
+    goalposts: tuple[float, float] | None = None
+    derived_from: StrictStr | None = None
+    evidence: StrictStr
+    applicability: dict[str, Applicability]
+    sources: list[StrictStr]
+    construction: StrictStr | None = None
+
+    def applicability_for(self, family: str, families: "Families | None" = None) -> Applicability:
+        ref = families.reference_of(family) if families is not None else family
+        app = self.applicability.get(family) or self.applicability.get(ref)
+        return app if app is not None else Applicability(status="applies")
+
+    def status_for(self, family: str, families: "Families | None" = None) -> str:
+        return self.applicability_for(family, families).status
+
+    def goalposts_for(self, family: str, families: "Families | None" = None):
+        app = self.applicability_for(family, families)
+        return tuple(app.goalposts) if app.goalposts is not None else self.goalposts
+
+    def unit_for(self, family: str, families: "Families | None" = None):
+        app = self.applicability_for(family, families)
+        return app.unit or self.unit
+
+
+class Catalogue(Strict):
+    dimensions: list[Dimension]
+    criteria: list[Criterion]
+
+    @property
+    def dimension_ids(self) -> list[str]:
+        return [d.id for d in self.dimensions]
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return [c.id for c in self.criteria]
+
+    def criterion(self, cid: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+    def dimension(self, did: str) -> Dimension:
+        for d in self.dimensions:
+            if d.id == did:
+                return d
+        raise KeyError(did)
+
+    def criteria_of(self, dim_id: str) -> list[Criterion]:
+        return [c for c in self.criteria if c.dimension == dim_id]
+
+
+class Source(Strict):
+    key: StrictStr
+    citation: StrictStr
+    url: StrictStr | None = None
+    note: StrictStr | None = None
+
+
+class Sources(Strict):
+    sources: list[Source]
+
+    def get(self, key: str) -> Source | None:
+        for s in self.sources:
+            if s.key == key:
+                return s
+        return None
+
+
+class Family(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    label_fr: StrictStr
+    label_plural_fr: StrictStr
+    label_en: StrictStr
+    reference: StrictStr | None = None
+    description: StrictStr | None = None
+
+
+class Families(Strict):
+    families: list[Family]
+
+    @property
+    def ids(self) -> list[str]:
+        return [f.id for f in self.families]
+
+    @property
+    def main(self) -> list[str]:
+        return [f.id for f in self.families if f.reference is None]
+
+    def get(self, fid: str) -> Family:
+        for f in self.families:
+            if f.id == fid:
+                return f
+        raise KeyError(fid)
+
+    def reference_of(self, fid: str) -> str:
+        try:
+            f = self.get(fid)
+        except KeyError:
+            return fid
+        return f.reference or f.id
+
+    def label(self, fid: str, plural: bool = False) -> str:
+        try:
+            f = self.get(fid)
+        except KeyError:
+            return fid
+        return f.label_plural_fr if plural else f.label_fr
+
+
+class Profile(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    label_fr: StrictStr
+    label_en: StrictStr | None = None
+    viewpoint: StrictStr
+    rationale: StrictStr
+    dimension_weights: dict[str, Union[StrictInt, StrictFloat]]
+    criterion_weights: dict[str, Union[StrictInt, StrictFloat]] = Field(default_factory=dict)
+    elicitation: dict[str, object] | None = None
+
+    def normalised_dimension_weights(self, dim_ids: list[str]) -> np.ndarray:
+        w = np.array([float(self.dimension_weights.get(d, 0.0)) for d in dim_ids])
+        return w / w.sum()
+
+    def criterion_weight(self, cid: str) -> float:
+        return float(self.criterion_weights.get(cid, 1.0))
+
+
+# --------------------------------------------------------------------------- settings
+
+
+class PrometheeSettings(Strict):
+    preference_function: Literal["usual", "linear", "v_shape"]
+    q: float = Field(ge=0)
+    p: float = Field(gt=0)
+
+
+class ScoringSettings(Strict):
+    coverage_threshold: float = Field(ge=0, le=1)
+    low_coverage_policy: Literal["apart", "exclude"]
+    geometric_floor: float = Field(gt=0, lt=1)
+    weak_dimension_threshold: float = Field(ge=0, le=1)
+    promethee: PrometheeSettings
+    default_method: Literal["arithmetic", "geometric", "topsis", "promethee"]
+    default_normalisation: Literal["goalposts", "minmax", "zscore", "rank"]
+
+
+class RobustnessSettings(Strict):
+    n_draws: int = Field(gt=0)
+    weight_scheme: Literal["multiplicative", "dirichlet", "simplex"]
+    noise_factor: float = Field(gt=0, lt=1)
+    dirichlet_concentration: float = Field(gt=0)
+    top_k: int = Field(gt=0)
+    sobol_n: int = Field(gt=0)
+    sobol_bootstrap: int = Field(gt=0)
+    methods: list[Literal["arithmetic", "geometric", "topsis", "promethee"]]
+    normalisations: list[Literal["goalposts", "minmax", "zscore", "rank"]]
+    stability_threshold: float = Field(gt=0, le=1)
+    bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+
+class TypologySettings(Strict):
+    k_min: int = Field(ge=2)
+    k_max: int = Field(ge=2)
+    n_neighbours: int = Field(ge=1)
+    level: Literal["dimensions", "criteria"]
+
+
+class ValidationSettings(Strict):
+    max_file_bytes: int = Field(gt=0)
+    min_year: int
+    max_year: int
+    max_population: float = Field(gt=0)
+    min_source_length: int = Field(ge=1)
+
+
+class RedundancySettings(Strict):
+    threshold: float = Field(gt=0, le=1)
+    min_pairs: int = Field(ge=3)
+
+
+class Settings(Strict):
+    scoring: ScoringSettings
+    robustness: RobustnessSettings
+    typology: TypologySettings
+    validation: ValidationSettings
+    redundancy: RedundancySettings
+
+
+class ReportParams(Strict):
+    """Parameters of one report run (``benchmark/report.yml`` plus ``--set`` overrides)."""
+
+    title: StrictStr
+    profile: StrictStr
+    method: Literal["arithmetic", "geometric", "topsis", "promethee"]
+    normalisation: Literal["goalposts", "minmax", "zscore", "rank"]
+    seed: StrictInt
+    n_draws: int = Field(gt=0)
+    families: list[StrictStr]
+    language: Literal["fr"]
+    data_dir: StrictStr = "data"
+    benchmark_dir: StrictStr = "benchmark"
+
+    @field_validator("families")
+    @classmethod
+    def _non_empty(cls, v):
+        if not v:
+            raise ValueError("au moins une famille")
+        return v

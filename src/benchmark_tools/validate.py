@@ -1,0 +1,502 @@
+"""Validation of every file of the benchmark, collecting all problems.
+
+``validate_project`` reads the definition (``benchmark/``) and the cases (``data/cases``), checks
+each file against its schema and then the rules that span files (unique ids, known criteria,
+applicability, plausible ranges, sources present, weights). It never raises for a user's
+mistake: it returns the problems, each naming the file, the case, the field, what was expected
+and what was found.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cases import DERIVABLE
+from .config import find_root, load_model, rel
+from .errors import Problem, ValidationFailed, short
+from .schema import (
+    DESIGN_FIELDS,
+    IDENTITY_FACTS,
+    MAIN_FAMILIES,
+    OUTCOME_FIELDS,
+    YEAR_PATTERN,
+    CandidateDesign,
+    Case,
+    Catalogue,
+    Fact,
+    Families,
+    Profile,
+    ReportParams,
+    Settings,
+    Sources,
+)
+from .yamlio import DEFAULT_MAX_BYTES
+
+_URL = re.compile(r"^https?://\S+$")
+
+
+@dataclass
+class Project:
+    """Everything the benchmark is made of, loaded and checked."""
+
+    root: Path
+    settings: Settings | None = None
+    catalogue: Catalogue | None = None
+    families: Families | None = None
+    sources: Sources | None = None
+    report: ReportParams | None = None
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    cases: list[Case] = field(default_factory=list)
+    designs: dict[str, CandidateDesign] = field(default_factory=dict)
+    case_files: dict[str, Path] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def cases_of(self, family: str) -> list[Case]:
+        return [c for c in self.cases if c.family == family]
+
+    def case(self, case_id: str) -> Case:
+        for c in self.cases:
+            if c.id == case_id:
+                return c
+        raise KeyError(case_id)
+
+
+def _suggest(word: str, choices) -> str:
+    hint = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def check_fact(f: Fact, kind: str, extra, *, file: str, case_id: str, path: str, line,
+               settings: Settings | None, require_source: bool = True) -> list[Problem]:
+    """Rules for one fact record: source, year, confidence, note, and the kind of value."""
+    out: list[Problem] = []
+
+    def p(msg, **kw):
+        out.append(Problem(file, msg, case_id=case_id, field=path + kw.pop("sub", ""), line=line, **kw))
+
+    v = f.value
+    vs = settings.validation if settings else None
+    if v is None:
+        if f.alternatives:
+            p("valeur manquante alors que des valeurs alternatives sont données : choisissez la valeur retenue")
+        return out
+    if require_source and not f.source:
+        p("valeur sans source : indiquez l'URL de la page publique (ou la référence du document), "
+          "ou laissez la valeur vide", sub=".source", expected="une URL ou une référence", found="rien")
+    elif f.source and not _URL.match(f.source.strip()) and len(f.source.strip()) < (vs.min_source_length if vs else 10):
+        p("source trop vague : donnez l'URL ou une référence complète", sub=".source",
+          expected="une URL http(s)://… ou une référence de document", found=short(f.source))
+    if f.year is None:
+        p("année manquante : à quelle année la valeur se rapporte-t-elle ?", sub=".year",
+          expected="une année (2023) ou une période (2024-2026)", found="rien")
+    else:
+        ys = str(f.year)
+        if not YEAR_PATTERN.match(ys):
+            p("année invalide", sub=".year", expected="une année (2023) ou une période (2024-2026)", found=short(f.year))
+        elif vs is not None:
+            yrs = [int(y) for y in ys.split("-")]
+            if min(yrs) < vs.min_year or max(yrs) > vs.max_year:
+                p("année hors de la plage plausible", sub=".year", expected=f"entre {vs.min_year} et {vs.max_year}", found=ys)
+            if len(yrs) == 2 and yrs[0] > yrs[1]:
+                p("période à l'envers", sub=".year", expected="début-fin", found=ys)
+    if f.confidence is None:
+        p("niveau de confiance manquant", sub=".confidence", expected="documented, derived ou coded", found="rien")
+    elif f.confidence in ("derived", "coded") and not (f.note and f.note.strip()):
+        what = "la formule" if f.confidence == "derived" else "la preuve citée (entre guillemets)"
+        p(f"note obligatoire pour une valeur « {f.confidence} » : indiquez {what}", sub=".note",
+          expected=what, found="rien")
+    out += check_value(v, kind, extra, file=file, case_id=case_id, path=path + ".value", line=line, settings=settings)
+    for i, alt in enumerate(f.alternatives):
+        if alt.value is None:
+            p("valeur alternative vide", sub=f".alternatives[{i}]")
+            continue
+        if alt.alternatives:
+            p("une valeur alternative ne peut pas avoir elle-même d'alternatives", sub=f".alternatives[{i}]")
+        if not alt.source:
+            p("valeur alternative sans source", sub=f".alternatives[{i}].source", expected="une URL", found="rien")
+        out += check_value(alt.value, kind, extra, file=file, case_id=case_id,
+                           path=f"{path}.alternatives[{i}].value", line=line, settings=settings)
+    return out
+
+
+def check_value(v, kind: str, extra, *, file, case_id, path, line, settings) -> list[Problem]:
+    """The value of a fact has the kind its field expects, within a plausible range."""
+    def prob(msg, expected, found=None):
+        return [Problem(file, msg, case_id=case_id, field=path, line=line, expected=expected,
+                        found=short(v) if found is None else found)]
+
+    is_num = isinstance(v, (int, float)) and not isinstance(v, bool)
+    if kind in ("number", "integer", "percent", "population", "age", "year", "level"):
+        if not is_num:
+            hint = ""
+            if isinstance(v, str) and re.match(r"^\d{4}-\d\d-\d\d", v):
+                hint = " (une date a été saisie dans un champ numérique)"
+            elif isinstance(v, str) and re.search(r"\d", v):
+                hint = " (écrivez le nombre sans unité ni espace, avec un point décimal : 3500000)"
+            return prob("un nombre est attendu" + hint, "un nombre")
+        if v != v:  # NaN
+            return prob("valeur non numérique (NaN)", "un nombre")
+        if kind in ("integer", "age", "year", "level") and not float(v).is_integer():
+            return prob("un nombre entier est attendu", "un entier")
+        if kind == "percent" and not 0 <= v <= 100:
+            return prob("pourcentage hors de l'intervalle 0–100", "entre 0 et 100")
+        if kind == "population":
+            maxp = settings.validation.max_population if settings else 2e9
+            if not 0 < v <= maxp:
+                return prob("population invalide : elle doit être positive et plausible", f"entre 1 et {maxp:.0f}")
+        elif kind == "age" and not 0 <= v <= 120:
+            return prob("âge hors de la plage plausible", "entre 0 et 120")
+        elif kind == "year":
+            vs = settings.validation if settings else None
+            lo, hi = (vs.min_year, vs.max_year) if vs else (1900, 2100)
+            if not lo <= v <= hi:
+                return prob("année hors de la plage plausible", f"entre {lo} et {hi}")
+        elif kind == "level":
+            if not 0 <= v <= 4:
+                return prob("niveau hors de la grille", "un entier de 0 à 4")
+        elif v < 0:
+            return prob("valeur négative", "un nombre positif ou nul")
+    elif kind == "text":
+        if not isinstance(v, str):
+            return prob("un texte est attendu", "du texte")
+    elif kind == "bool":
+        if not isinstance(v, bool):
+            return prob("true ou false est attendu", "true ou false")
+    elif kind == "list":
+        if not isinstance(v, list):
+            return prob("une liste est attendue", "une liste, par exemple [en_ligne, urne]")
+        bad = [x for x in v if x not in extra]
+        if bad:
+            return prob("valeur inconnue dans la liste" + _suggest(bad[0], extra), "parmi : " + ", ".join(extra), short(bad[0]))
+    elif kind == "vocab":
+        if v not in extra:
+            return prob("valeur non reconnue" + _suggest(v, extra), "parmi : " + ", ".join(extra))
+    return []
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def check_case(case: Case, doc, file: str, path: Path, *, catalogue: Catalogue | None,
+               families: Families | None, settings: Settings | None,
+               ex_ante: bool = False) -> list[Problem]:
+    out: list[Problem] = []
+    cid = case.id
+
+    def line(*loc):
+        return doc.line_of(loc) if doc is not None else None
+
+    if path.stem != case.id:
+        out.append(Problem(file, "le nom du fichier ne correspond pas à l'identifiant du cas : renommez le fichier "
+                           "ou corrigez « id »", case_id=cid, field="id", line=line("id"),
+                           expected=f"{case.id}.yml", found=path.name))
+    if families is not None:
+        if case.family not in families.ids:
+            out.append(Problem(file, "famille inconnue" + _suggest(case.family, families.ids), case_id=cid,
+                               field="family", line=line("family"), expected="une de : " + ", ".join(families.ids),
+                               found=short(case.family)))
+        elif not ex_ante and path.parent.name in families.ids and path.parent.name != case.family:
+            out.append(Problem(file, "le dossier du fichier ne correspond pas à sa famille : déplacez le fichier",
+                               case_id=cid, field="family", line=line("family"),
+                               expected=f"data/cases/{case.family}/", found=f"{path.parent.name}/"))
+    if not case.summary.strip():
+        out.append(Problem(file, "résumé vide", case_id=cid, field="summary", line=line("summary")))
+    for name, (kind, extra) in IDENTITY_FACTS.items():
+        f = getattr(case, name)
+        if f is not None:
+            out += check_fact(f, kind, extra, file=file, case_id=cid, path=name, line=line(name),
+                              settings=settings, require_source=not ex_ante)
+    for group, fields in (("design", DESIGN_FIELDS), ("outcomes", OUTCOME_FIELDS)):
+        obj = getattr(case, group)
+        for name, (kind, extra) in fields.items():
+            f = getattr(obj, name)
+            if f is not None:
+                out += check_fact(f, kind, extra, file=file, case_id=cid, path=f"{group}.{name}",
+                                  line=line(group, name), settings=settings, require_source=not ex_ante)
+    # Consistency between counts: a filter cannot keep more projects than it received.
+    o = case.outcomes
+    chain = [("projects_submitted", o.projects_submitted), ("projects_on_ballot", o.projects_on_ballot),
+             ("projects_retained", o.projects_retained)]
+    known = [(n, f.value, f.year) for n, f in chain if f is not None and isinstance(f.value, (int, float))]
+    for (n1, v1, y1), (n2, v2, y2) in zip(known, known[1:]):
+        if y1 == y2 and v2 > v1:
+            out.append(Problem(file, f"incohérence : {n2} ({v2}) dépasse {n1} ({v1}) pour la même année",
+                               case_id=cid, field=f"outcomes.{n2}", line=line("outcomes", n2),
+                               expected=f"≤ {v1}", found=str(v2)))
+    d = case.design
+    if (d.funding_rate and d.funding_rate_max and isinstance(d.funding_rate.value, (int, float))
+            and isinstance(d.funding_rate_max.value, (int, float)) and d.funding_rate_max.value < d.funding_rate.value):
+        out.append(Problem(file, "le taux maximal est inférieur au taux de base", case_id=cid,
+                           field="design.funding_rate_max", line=line("design", "funding_rate_max"),
+                           expected=f"≥ {d.funding_rate.value}", found=str(d.funding_rate_max.value)))
+    if catalogue is not None:
+        ids = catalogue.criterion_ids
+        for crit_id, f in case.scores.items():
+            fpath = f"scores.{crit_id}"
+            ln = line("scores", crit_id)
+            if crit_id not in ids:
+                out.append(Problem(file, "critère inconnu" + _suggest(crit_id, ids), case_id=cid, field=fpath,
+                                   line=ln, expected="un identifiant de benchmark/criteria.yml", found=short(crit_id)))
+                continue
+            crit = catalogue.criterion(crit_id)
+            if families is not None and case.family in families.ids and f.value is not None \
+                    and crit.status_for(case.family, families) == "not_applicable":
+                out.append(Problem(file, f"critère non applicable à la famille « {families.label(case.family)} » : "
+                                   "retirez cette note", case_id=cid, field=fpath, line=ln,
+                                   expected="aucune valeur", found=short(f.value)))
+            kind = "level" if crit.type == "ordinal" else ("percent" if (crit.unit or "").strip() == "%" else "signed")
+            if kind == "signed":
+                kind = "number"
+            out += check_fact(f, kind, None, file=file, case_id=cid, path=fpath, line=ln, settings=settings,
+                              require_source=not ex_ante)
+            if crit.type == "ordinal" and f.value is not None and f.confidence not in (None, "coded"):
+                out.append(Problem(file, "une note de grille doit être « coded », avec la preuve citée dans note",
+                                   case_id=cid, field=fpath + ".confidence", line=ln,
+                                   expected="coded", found=short(f.confidence)))
+    return out
+
+
+# --------------------------------------------------------------------------- catalogue, profiles
+
+
+def check_catalogue(cat: Catalogue, doc, file: str, families: Families | None, sources: Sources | None) -> list[Problem]:
+    out = []
+
+    def p(msg, cid=None, field=None, loc=(), **kw):
+        out.append(Problem(file, msg, case_id=cid, field=field, line=doc.line_of(loc) if doc else None, **kw))
+
+    dims = cat.dimension_ids
+    for i, d in enumerate(dims):
+        if dims.index(d) != i:
+            p("identifiant de dimension en double", d, "dimensions", ("dimensions", i))
+    seen = set()
+    for i, c in enumerate(cat.criteria):
+        loc = ("criteria", i)
+        if c.id in seen:
+            p("identifiant de critère en double", c.id, "id", loc + ("id",))
+        seen.add(c.id)
+        if c.dimension not in dims:
+            p("dimension inconnue" + _suggest(c.dimension, dims), c.id, "dimension", loc + ("dimension",),
+              expected=", ".join(dims), found=short(c.dimension))
+        if c.type == "ordinal":
+            if c.levels is None or sorted(c.levels) != [0, 1, 2, 3, 4]:
+                p("une grille ordinale doit décrire les niveaux 0, 1, 2, 3 et 4", c.id, "levels", loc + ("levels",),
+                  expected="0 à 4", found=str(sorted(c.levels or {})))
+            elif any(not t.strip() for t in c.levels.values()):
+                p("texte de niveau vide", c.id, "levels", loc + ("levels",))
+        else:
+            if c.goalposts is None:
+                p("un critère numérique doit avoir des bornes fixes (goalposts)", c.id, "goalposts", loc,
+                  expected="[bas, haut]", found="rien")
+            elif c.goalposts[0] >= c.goalposts[1]:
+                p("bornes dans le mauvais ordre ou égales", c.id, "goalposts", loc + ("goalposts",),
+                  expected="bas < haut", found=str(list(c.goalposts)))
+            if not c.unit:
+                p("un critère numérique doit avoir une unité", c.id, "unit", loc)
+        if c.derived_from and c.derived_from not in DERIVABLE:
+            p("valeur dérivée inconnue" + _suggest(c.derived_from, DERIVABLE), c.id, "derived_from",
+              loc + ("derived_from",), expected=", ".join(sorted(DERIVABLE)), found=short(c.derived_from))
+        for fam, app in c.applicability.items():
+            if fam not in MAIN_FAMILIES:
+                p("famille inconnue dans l'applicabilité" + _suggest(fam, MAIN_FAMILIES), c.id,
+                  f"applicability.{fam}", loc + ("applicability", fam), expected=", ".join(MAIN_FAMILIES), found=fam)
+            if app.goalposts is not None and app.goalposts[0] >= app.goalposts[1]:
+                p("bornes dans le mauvais ordre", c.id, f"applicability.{fam}.goalposts", loc + ("applicability", fam))
+            if app.status == "adapted" and not app.note:
+                p("une applicabilité « adapted » doit expliquer l'adaptation dans note", c.id,
+                  f"applicability.{fam}.note", loc + ("applicability", fam))
+        if not c.sources:
+            p("au moins une source est requise", c.id, "sources", loc + ("sources",))
+        elif sources is not None:
+            keys = [s.key for s in sources.sources]
+            for k in c.sources:
+                if k not in keys:
+                    p("clé de source absente de benchmark/sources.yml" + _suggest(k, keys), c.id, "sources",
+                      loc + ("sources",), found=k)
+    for d in dims:
+        if not cat.criteria_of(d):
+            p("dimension sans critère", d, "dimensions")
+    return out
+
+
+def check_profile(pr: Profile, doc, file: str, path: Path, cat: Catalogue | None) -> list[Problem]:
+    out = []
+
+    def p(msg, field=None, loc=(), **kw):
+        out.append(Problem(file, msg, case_id=pr.id, field=field, line=doc.line_of(loc) if doc else None, **kw))
+
+    if path.stem != pr.id:
+        p("le nom du fichier ne correspond pas à l'identifiant du profil", "id", ("id",),
+          expected=f"{pr.id}.yml", found=path.name)
+    ws = pr.dimension_weights
+    for k, v in ws.items():
+        if v < 0:
+            p("poids négatif", f"dimension_weights.{k}", ("dimension_weights", k), expected="≥ 0", found=str(v))
+    if all(v <= 0 for v in ws.values()):
+        p("tous les poids sont nuls ou négatifs : au moins une dimension doit compter", "dimension_weights",
+          ("dimension_weights",), expected="au moins un poids > 0", found=str(dict(ws)))
+    if cat is not None:
+        dims = cat.dimension_ids
+        for k in ws:
+            if k not in dims:
+                p("dimension inconnue" + _suggest(k, dims), f"dimension_weights.{k}", ("dimension_weights", k),
+                  expected=", ".join(dims), found=k)
+        for d in dims:
+            if d not in ws:
+                p("poids manquant pour une dimension (écrivez 0 pour l'exclure)", f"dimension_weights.{d}",
+                  ("dimension_weights",), expected="un nombre ≥ 0", found="rien")
+        cids = cat.criterion_ids
+        for k, v in pr.criterion_weights.items():
+            if k not in cids:
+                p("critère inconnu" + _suggest(k, cids), f"criterion_weights.{k}", ("criterion_weights", k), found=k)
+            if v < 0:
+                p("poids négatif", f"criterion_weights.{k}", ("criterion_weights", k), expected="≥ 0", found=str(v))
+        for d in dims:
+            crit = cat.criteria_of(d)
+            if crit and all(pr.criterion_weight(c.id) <= 0 for c in crit):
+                p(f"tous les critères de la dimension « {d} » ont un poids nul", "criterion_weights", ("criterion_weights",))
+    return out
+
+
+# --------------------------------------------------------------------------- whole project
+
+
+def classify(path: Path) -> str:
+    """Kind of file from its location and name."""
+    name = path.name
+    parent = path.parent.name
+    if name == "criteria.yml":
+        return "catalogue"
+    if name in ("settings.yml", "families.yml", "sources.yml", "report.yml", "recommendations.yml"):
+        return name[:-4]
+    if parent == "profiles":
+        return "profile"
+    if parent == "designs":
+        return "design"
+    if parent == "territory":
+        return "territory"
+    return "case"
+
+
+def _yaml_files(p: Path) -> list[Path]:
+    if p.is_dir():
+        return sorted(x for x in p.rglob("*") if x.suffix in (".yml", ".yaml") and x.is_file()
+                      and not any(part.startswith(".") for part in x.relative_to(p).parts))
+    return [p]
+
+
+def validate_project(root: Path | None = None, paths: list[Path] | None = None) -> Project:
+    """Load and check the project; the returned :class:`Project` carries every problem found.
+
+    Parameters
+    ----------
+    root : Path, optional
+        Project root (found from the current directory by default).
+    paths : list of Path, optional
+        Files or folders to check (default: ``benchmark/`` and ``data/cases``). The definition
+        files (catalogue, families, settings, sources) are always read, since the other checks
+        need them.
+    """
+    root = Path(root) if root else find_root()
+    proj = Project(root=root)
+    P = proj.problems
+    bench = root / "benchmark"
+
+    settings, _, pr = load_model(bench / "settings.yml", Settings, root)
+    P += pr
+    proj.settings = settings
+    max_bytes = settings.validation.max_file_bytes if settings else DEFAULT_MAX_BYTES
+    families, _, pr = load_model(bench / "families.yml", Families, root, max_bytes)
+    P += pr
+    proj.families = families
+    sources, _, pr = load_model(bench / "sources.yml", Sources, root, max_bytes)
+    P += pr
+    proj.sources = sources
+    cat, cdoc, pr = load_model(bench / "criteria.yml", Catalogue, root, max_bytes)
+    P += pr
+    if cat is not None:
+        P += check_catalogue(cat, cdoc, rel(bench / "criteria.yml", root), families, sources)
+    proj.catalogue = cat
+
+    if paths:
+        targets = []
+        for p in paths:
+            p = Path(p)
+            if not p.exists():
+                P.append(Problem(str(p), "fichier ou dossier introuvable"))
+                continue
+            targets += _yaml_files(p)
+    else:
+        targets = _yaml_files(bench / "profiles") + _yaml_files(bench / "designs") + \
+            _yaml_files(root / "data" / "cases") + [bench / "report.yml"]
+
+    seen_ids: dict[str, str] = {}
+    for path in targets:
+        kind = classify(path)
+        file = rel(path, root)
+        if kind in ("catalogue", "settings", "families", "sources"):
+            continue  # already read above
+        if kind == "profile":
+            pr_obj, doc, pr = load_model(path, Profile, root, max_bytes)
+            P += pr
+            if pr_obj is not None:
+                P += check_profile(pr_obj, doc, file, path, cat)
+                proj.profiles[pr_obj.id] = pr_obj
+        elif kind in ("case", "design"):
+            model = CandidateDesign if kind == "design" else Case
+            obj, doc, pr = load_model(path, model, root, max_bytes, id_hint=path.stem)
+            P += pr
+            if obj is None:
+                continue
+            P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings,
+                            ex_ante=(kind == "design"))
+            if kind == "design":
+                proj.designs[obj.id] = obj
+                continue
+            if obj.id in seen_ids:
+                P.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
+                                 line=doc.line_of(("id",)), expected="un identifiant unique",
+                                 found=f"déjà utilisé par {seen_ids[obj.id]}"))
+                continue
+            seen_ids[obj.id] = file
+            proj.cases.append(obj)
+            proj.case_files[obj.id] = path
+        elif kind == "report":
+            rp, doc, pr = load_model(path, ReportParams, root, max_bytes)
+            P += pr
+            proj.report = rp
+        else:
+            # territory / recommendations: checked by their own modules; here only readable YAML.
+            from .yamlio import read_yaml
+            _, pr = read_yaml(path, file, max_bytes)
+            P += pr
+
+    if not paths:
+        # Profiles listed in report.yml must exist (and the families it names).
+        rp = proj.report
+        if rp is not None:
+            if proj.profiles and rp.profile not in proj.profiles:
+                P.append(Problem(rel(bench / "report.yml", root), "profil inconnu" + _suggest(rp.profile, proj.profiles),
+                                 field="profile", expected=", ".join(proj.profiles), found=rp.profile))
+            if families is not None:
+                for f in rp.families:
+                    if f not in families.ids:
+                        P.append(Problem(rel(bench / "report.yml", root), "famille inconnue" + _suggest(f, families.ids),
+                                         field="families", expected=", ".join(families.ids), found=f))
+    proj.cases.sort(key=lambda c: (c.family, c.id))
+    return proj
+
+
+def load_project(root: Path | None = None) -> Project:
+    """The validated project; raises :class:`ValidationFailed` with every problem if any file is invalid."""
+    proj = validate_project(root)
+    errors = [p for p in proj.problems if p.severity == "error"]
+    if errors:
+        raise ValidationFailed(proj.problems)
+    return proj

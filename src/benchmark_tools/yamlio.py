@@ -1,0 +1,212 @@
+"""Reading the user's YAML files safely, with line numbers for every field.
+
+The analyst writes these files by hand: the reader checks the file itself (size, encoding,
+byte-order mark, Windows line endings, tabs, duplicate keys) before the content, and keeps the
+line of every key so that each problem can point to a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import Problem
+
+#: Default size limit when settings are not available (the settings file overrides it).
+DEFAULT_MAX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file: the data and the line of each field path."""
+
+    path: str
+    data: object
+    lines: dict
+
+    def line_of(self, loc) -> int | None:
+        """Line (1-based) of the deepest known prefix of ``loc`` (a tuple of keys/indices)."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"clé en double « {key} » (déjà vue ligne {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+# Dates are kept as text: a "2024-05-01" in a number field must be reported, not converted.
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _index_lines(node, path=(), out=None) -> dict:
+    out = {} if out is None else out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            # Integer-looking keys (ordinal levels "0".."4") are stored both ways.
+            keys = [key]
+            if isinstance(key, str) and key.lstrip("-").isdigit():
+                keys.append(int(key))
+            for kk in keys:
+                out[path + (kk,)] = k.start_mark.line + 1
+                _index_lines(v, path + (kk,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _index_lines(v, path + (i,), out)
+    return out
+
+
+def read_text_checked(path: Path, display: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
+    """Read a text file and check size, encoding, BOM and line endings."""
+    problems: list[Problem] = []
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(display, "fichier introuvable")]
+    except OSError as exc:
+        return None, [Problem(display, f"fichier illisible ({exc.strerror})")]
+    if len(raw) > max_bytes:
+        return None, [
+            Problem(
+                display,
+                "fichier trop volumineux pour un fichier de configuration ou de cas",
+                expected=f"au plus {max_bytes} octets",
+                found=f"{len(raw)} octets",
+            )
+        ]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(
+            Problem(
+                display,
+                "le fichier commence par une marque d'ordre d'octets (BOM) : "
+                "enregistrez-le en « UTF-8 » sans BOM",
+                line=1,
+                expected="UTF-8 sans BOM",
+                found="UTF-8 avec BOM",
+            )
+        )
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, problems + [
+            Problem(
+                display,
+                "le fichier n'est pas encodé en UTF-8 : ré-enregistrez-le en UTF-8",
+                line=line,
+                expected="UTF-8",
+                found=f"octet {raw[exc.start]:#04x} à la position {exc.start}",
+            )
+        ]
+    if "\r\n" in text or "\r" in text:
+        line = text[: text.find("\r")].count("\n") + 1
+        problems.append(
+            Problem(
+                display,
+                "fins de ligne Windows (CRLF) : enregistrez le fichier avec des fins de ligne Unix (LF)",
+                line=line,
+                expected="LF",
+                found="CRLF",
+            )
+        )
+    return text, problems
+
+
+def read_yaml(path: Path | str, display: str | None = None,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[YamlDocument | None, list[Problem]]:
+    """Read and parse one YAML file; return the document (or None) and the problems found.
+
+    Never raises for a user's mistake.
+    """
+    path = Path(path)
+    display = display or str(path)
+    text, problems = read_text_checked(path, display, max_bytes)
+    if text is None:
+        return None, problems
+    if problems:
+        # A BOM or CRLF is reported, and the content is still read to report everything at once.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        return None, problems + [
+            Problem(display, "fichier vide", expected="un document YAML", found="aucun contenu")
+        ]
+    for i, ln in enumerate(text.splitlines(), start=1):
+        stripped = ln.lstrip(" ")
+        if stripped.startswith("\t"):
+            return None, problems + [
+                Problem(
+                    display,
+                    "tabulation dans l'indentation : YAML n'accepte que des espaces",
+                    line=i,
+                    expected="des espaces",
+                    found="une tabulation",
+                )
+            ]
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "syntaxe invalide"
+        msg = _french_yaml_error(what)
+        return None, problems + [Problem(display, f"YAML mal formé : {msg}", line=line)]
+    except yaml.YAMLError as exc:  # pragma: no cover - defensive
+        return None, problems + [Problem(display, f"YAML mal formé : {exc}")]
+    lines = _index_lines(node) if node is not None else {}
+    return YamlDocument(display, data, lines), problems
+
+
+_YAML_MESSAGES = {
+    "mapping values are not allowed here": "deux-points inattendu (une valeur contenant « : » doit être entre guillemets)",
+    "could not find expected ':'": "deux-points attendu après une clé",
+    "found character '\\t' that cannot start any token": "tabulation interdite",
+    "expected <block end>, but found": "indentation incohérente",
+    "found undefined alias": "alias non défini",
+    "found unexpected end of stream": "fin de fichier inattendue (guillemet ou crochet non fermé ?)",
+    "did not find expected key": "indentation incohérente ou clé manquante",
+    "found unknown escape character": "caractère d'échappement inconnu dans une chaîne entre guillemets",
+}
+
+
+def _french_yaml_error(what: str) -> str:
+    for en, fr in _YAML_MESSAGES.items():
+        if what.startswith(en):
+            return f"{fr} [{what}]"
+    return what
+
+
+def dump_yaml(data) -> str:
+    """YAML text for files the tool writes (profiles, imported cases): UTF-8, block style, stable order."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
