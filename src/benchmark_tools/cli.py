@@ -243,12 +243,11 @@ def import_xlsx(path: Path = typer.Argument(..., help="Classeur rempli (feuilles
 
 @app.command()
 @handle_errors
-def report(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=valeur (répétable)."),
-           quick: bool = typer.Option(False, "--quick", help="Moins de tirages, pour un essai rapide.")):
+def report(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=valeur (répétable), par exemple --set profile=gestion.")):
     """Exécute les notebooks et rend le rapport de préconisations (HTML et PDF)."""
     from .report import run_report
 
-    run_report(overrides=list(set_ or []), quick=quick)
+    run_report(overrides=list(set_ or []))
 
 
 @app.command()

@@ -72,9 +72,9 @@ def _number(x: float) -> str:
 
 
 def _family_label(family: str, families: Families | None) -> str:
-    if families is not None:
-        return families.label(family)
-    return _FAMILY_LABEL.get(family, family)
+    """Family label in lower case, to be used inside a sentence."""
+    label = families.label(family) if families is not None else _FAMILY_LABEL.get(family, family)
+    return label[:1].lower() + label[1:]
 
 
 def _main_families(families: Families | None) -> list[str]:
@@ -113,7 +113,7 @@ def _applicability_text(crit: Criterion, family: str | None, families: Families 
         status = _status(crit, family, families)
         app = _app(crit, family, families)
         text = _STATUS_FR[status]
-        return f"{text} : {app.note}" if app.note and status != "applies" else text
+        return f"{text} : {_clause(app.note)}" if app.note and status != "applies" else text
     parts = []
     for fam in _main_families(families):
         short = _FAMILY_SHORT.get(fam, fam)
@@ -173,6 +173,11 @@ def _oneline(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _clause(text: str | None) -> str:
+    """A note on one line without its final full stop, to sit inside parentheses."""
+    return _oneline(text).rstrip(" .")
+
+
 def _criterion_markdown(crit: Criterion, family: str | None, families: Families | None) -> list[str]:
     out = [f"### {crit.code} — {crit.label_fr} (`{crit.id}`)", ""]
     out.append(f"*{crit.label_en}* — {_TYPE_FR[crit.type]}.")
@@ -189,15 +194,21 @@ def _criterion_markdown(crit: Criterion, family: str | None, families: Families 
         if family is not None:
             out.append(f"Unité et bornes : {_bounds_text(crit, family, families)}.")
         else:
-            out.append(f"Unité et bornes : {_bounds_text(crit, None, families)}.")
+            out.append("Unité et bornes :")
+            out.append("")
+            out.append(f"- par défaut : {_bounds_text(crit, None, families)} ;")
             # Family-specific bounds are part of the definition: show them when they differ.
             for fam in _main_families(families):
                 app = _app(crit, fam, families)
                 if app.status != "not_applicable" and (app.unit or app.goalposts is not None):
-                    out.append(f"Pour un {_family_label(fam, families)} : {_bounds_text(crit, fam, families)}.")
-        if crit.derived_from:
-            out.append(f"Valeur calculée par l'outil à partir des faits du cas (`{crit.derived_from}`) quand ils sont renseignés.")
+                    out.append(f"- famille « {_family_label(fam, families)} » : {_bounds_text(crit, fam, families)} ;")
+            out[-1] = out[-1][:-2] + "."
         out.append("")
+        if crit.derived_from:
+            out.append(
+                f"Valeur calculée par l'outil à partir des faits du cas (`{crit.derived_from}`) quand ils sont renseignés."
+            )
+            out.append("")
     out.append(f"Données : {_oneline(crit.evidence)}")
     out.append("")
     if family is not None:
@@ -209,7 +220,7 @@ def _criterion_markdown(crit: Criterion, family: str | None, families: Families 
             app = _app(crit, fam, families)
             txt = f"{_family_label(fam, families)} : {_STATUS_FR[status]}"
             if app.note and status != "applies":
-                txt += f" ({_oneline(app.note)})"
+                txt += f" ({_clause(app.note)})"
             lines.append(txt)
         out.append("Applicabilité : " + " ; ".join(lines) + ".")
     out.append("")
@@ -282,7 +293,7 @@ def criteria_markdown(
             items = []
             for c in left_out:
                 note = _app(c, family, families).note
-                items.append(f"{c.code} {c.label_fr}" + (f" ({_oneline(note)})" if note else ""))
+                items.append(f"{c.code} {c.label_fr}" + (f" ({_clause(note)})" if note else ""))
             out.append("Non applicables à cette famille : " + " ; ".join(items) + ".")
             out.append("")
     if src is not None:
@@ -325,8 +336,10 @@ def redundancy(values: pd.DataFrame, threshold: float, min_pairs: int | None = N
     Parameters
     ----------
     values : pandas.DataFrame
-        One row per case, one column per criterion (raw values or normalised scores; NaN =
-        missing or not applicable).
+        One row per case, one column per criterion; NaN = missing or not applicable. Prefer
+        normalised scores (0–1, goalposts of each family) to raw values: an adapted criterion
+        is measured in another unit for some families (e.g. ``participation_rate``), and raw
+        values of different units must not be correlated together.
     threshold : float
         A pair is flagged when ``|r| > threshold`` (``settings.redundancy.threshold``).
     min_pairs : int, optional

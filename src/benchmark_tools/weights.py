@@ -134,7 +134,7 @@ def weights_from_ranking(ranking: Mapping[str, int], rule: str = "roc") -> dict[
         raise ValueError("Le classement est vide.")
     keys = list(ranking)
     w = _weights_from_ranks([ranking[k] for k in keys], rule)
-    return {k: float(v) for k, v in zip(keys, w)}
+    return {k: float(v) for k, v in zip(keys, w, strict=True)}
 
 
 _RULE_LABELS = {

@@ -1,0 +1,337 @@
+"""Timings of the scoring engine and the robustness module (``make bench``).
+
+Prints one ``name: value`` line per figure and writes the same figures to
+``reports/bench/latest.json``. Everything runs in one process on the same machine, BLAS held
+to one thread with threadpoolctl (the team's machine has 2 cores and is shared; the library
+loops it is compared with are single-threaded anyway). Each figure is the median of several
+repetitions.
+
+Figures
+-------
+a. flat TOPSIS and flat weighted sum over 10,000 weight vectors, 50 cases × 34 criteria:
+   batched numpy (``aggregate.topsis_flat`` / ``aggregate.weighted_sum_flat`` + ranks) against a
+   Python loop over scikit-criteria (same rankings asserted on the first 100 vectors);
+   target ratio ≥ 100.
+b. hierarchical Monte Carlo (10,000 draws) + SMAA-2 on 50 cases × 34 criteria in the
+   catalogue's 7 dimensions (``robustness.monte_carlo`` + ``smaa_from_monte_carlo`` on
+   ``scoring.make_batch_scorer``); target ≤ 50 ms for the default method.
+c. Sobol with 30 weight factors, N = 1024 (32,768 rankings + SALib analysis) on a
+   hierarchical synthetic problem (30 dimensions × 2 criteria, 50 cases); target ≤ 1 s.
+d. validation + scoring of 1,000 and 10,000 synthetic case dicts (pydantic ``Case`` model +
+   ``validate.check_case``; ``DecisionMatrix.from_cases`` + ``scoring.score``); target ≤ 5 s
+   for 10,000 and close to linear (ratio ≈ 10).
+
+Usage: ``python bench/bench.py [--reps 7] [--slow-reps 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import threadpoolctl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from benchmark_tools import aggregate as agg  # noqa: E402
+from benchmark_tools import config, scoring  # noqa: E402
+from benchmark_tools import robustness as rb  # noqa: E402
+from benchmark_tools.matrix import DecisionMatrix  # noqa: E402
+from benchmark_tools.ranking import rank_desc  # noqa: E402
+from benchmark_tools.schema import Case, Profile  # noqa: E402
+
+FIGURES: dict[str, object] = {}
+
+
+def emit(name: str, value) -> None:
+    """Record a figure and print it as ``name: value``."""
+    if isinstance(value, float):
+        value = float(f"{value:.4g}")
+    FIGURES[name] = value
+    print(f"{name}: {value}", flush=True)
+
+
+def median_s(f, reps: int) -> float:
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+# --------------------------------------------------------------------------- synthetic problems
+
+
+def hierarchical_matrix(rng, catalogue, n: int, missing_share: float) -> DecisionMatrix:
+    """n synthetic cases on the real catalogue structure (34 criteria, 7 dimensions).
+
+    Ordinal criteria get levels 0–4, numeric ones values in [0, 1] (goalposts (0, 1)), the
+    catalogue's directions, and a share of missing cells.
+    """
+    crits = list(catalogue.criteria)
+    types = [c.type for c in crits]
+    x = np.where(
+        np.array(types) == "ordinal",
+        rng.integers(0, 5, size=(n, len(crits))),
+        rng.uniform(0, 1, size=(n, len(crits))),
+    ).astype(float)
+    x[rng.uniform(size=x.shape) < missing_share] = np.nan
+    return DecisionMatrix.from_arrays(
+        x,
+        case_ids=[f"synth_{i:05d}" for i in range(n)],
+        criterion_ids=[c.id for c in crits],
+        dimension_of={c.id: c.dimension for c in crits},
+        dimension_ids=list(catalogue.dimension_ids),
+        types=types,
+        directions=["higher" if c.type == "ordinal" else c.direction for c in crits],
+    )
+
+
+def synthetic_profile(dimension_ids, rng) -> Profile:
+    return Profile(
+        id="synthetique",
+        label_fr="Synthétique (mesure de vitesse)",
+        viewpoint="Profil de test, poids tirés au hasard.",
+        rationale="Mesure de vitesse uniquement.",
+        dimension_weights={d: float(w) for d, w in zip(dimension_ids, rng.uniform(0.5, 1.5, len(dimension_ids)))},
+    )
+
+
+def fact(value, year=2023):
+    return {
+        "value": value,
+        "year": year,
+        "source": "https://example.org/cas-synthetique-pour-mesure-de-vitesse",
+        "confidence": "documented",
+    }
+
+
+def synthetic_case_dicts(rng, catalogue, n: int, family: str) -> list[dict]:
+    """Case dicts as a YAML file would give them (synthetic values, never written to data/)."""
+    ordinal = [c.id for c in catalogue.criteria if c.type == "ordinal"]
+    out = []
+    for i in range(n):
+        levels = rng.integers(0, 5, len(ordinal))
+        keep = rng.uniform(size=len(ordinal)) < 0.85
+        pop = int(rng.integers(5_000, 2_000_000))
+        submitted = int(rng.integers(20, 1500))
+        retained = int(rng.integers(1, submitted + 1))
+        out.append(
+            {
+                "id": f"synth_{i:05d}",
+                "name": f"Dispositif synthétique {i}",
+                "family": family,
+                "territory": f"Territoire synthétique {i}",
+                "country": "FR",
+                "level": "commune",
+                "summary": "Cas synthétique généré pour mesurer la vitesse de l'outil.",
+                "population": fact(pop),
+                "design": {
+                    "envelope": fact(float(rng.integers(100_000, 20_000_000))),
+                    "envelope_period_years": fact(1),
+                },
+                "outcomes": {
+                    "voters_count": fact(int(pop * rng.uniform(0.01, 0.2))),
+                    "projects_submitted": fact(submitted),
+                    "projects_retained": fact(retained),
+                    "projects_delivered": fact(int(rng.integers(0, retained + 1))),
+                },
+                "scores": {
+                    cid: {**fact(int(v)), "confidence": "coded", "note": "« niveau synthétique » → test"}
+                    for cid, v, k in zip(ordinal, levels, keep)
+                    if k
+                },
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def bench_flat(rng, reps: int, slow_reps: int) -> None:
+    import skcriteria as skc
+    from skcriteria.agg.simple import WeightedSumModel
+    from skcriteria.agg.topsis import TOPSIS
+    from skcriteria.pipelines import mkpipe
+    from skcriteria.preprocessing.scalers import VectorScaler
+
+    n, m, k = 50, 34, 10_000
+    higher = np.arange(m) < 24  # 24 benefit + 10 cost criteria
+    x = rng.uniform(1, 100, size=(n, m))
+    w = rng.dirichlet(np.ones(m), size=k)
+    obj = np.where(higher, 1, -1)
+    # Weighted sum works on oriented [0, 1] values (min-max, cost criteria flipped), the same
+    # array for both tools.
+    lo, hi = x.min(0), x.max(0)
+    xn = np.where(higher, (x - lo) / (hi - lo), (hi - x) / (hi - lo))
+
+    pipe = mkpipe(VectorScaler(target="matrix"), TOPSIS())
+    wsm = WeightedSumModel()
+
+    def skc_topsis(wk):
+        return pipe.evaluate(skc.mkdm(x, obj, weights=wk)).rank_
+
+    def skc_wsm(wk):
+        return wsm.evaluate(skc.mkdm(xn, np.ones(m), weights=wk)).rank_
+
+    def ours_topsis():
+        return rank_desc(agg.topsis_flat(x, w, higher))
+
+    def ours_wsm():
+        return rank_desc(agg.weighted_sum_flat(xn, w))
+
+    for name, ours, lib in (("topsis", ours_topsis, skc_topsis), ("weighted_sum", ours_wsm, skc_wsm)):
+        ref = ours()
+        for i in range(100):
+            if not np.array_equal(np.asarray(lib(w[i])), ref[i]):
+                raise AssertionError(f"{name}: classement différent de scikit-criteria (vecteur {i})")
+        t_ours = median_s(ours, reps)
+        t_lib = median_s(lambda: [lib(wk) for wk in w], slow_reps)
+        emit(f"a_{name}_same_rankings_first_100", True)
+        emit(f"a_{name}_batched_10k_ms", t_ours * 1e3)
+        emit(f"a_{name}_skcriteria_loop_10k_ms", t_lib * 1e3)
+        emit(f"a_{name}_speedup_ratio", t_lib / t_ours)
+
+
+def bench_mc_smaa(rng, settings, catalogue, profiles, reps: int) -> None:
+    rs = settings.robustness
+    n_draws = 10_000
+    matrix = hierarchical_matrix(rng, catalogue, 50, 0.1)
+    profile = profiles.get("equilibre") or synthetic_profile(matrix.dimension_ids, rng)
+    sc = scoring.make_batch_scorer(matrix, profile, settings)
+    emit("b_problem", f"{matrix.n_cases} cas × {matrix.n_criteria} critères, {len(matrix.dimension_ids)} dimensions, {n_draws} tirages ({rs.weight_scheme})")
+    for method in sc.methods:
+        sc(sc.nominal_weights, method=method)  # fill the scorer's per-normalisation caches
+
+        def run(method=method):
+            mc = rb.monte_carlo(
+                sc, n_draws, rs.weight_scheme, 1, rs.top_k, noise_factor=rs.noise_factor,
+                concentration=rs.dirichlet_concentration, method=method,
+                stability_threshold=rs.stability_threshold,
+            )
+            return mc, rb.smaa_from_monte_carlo(mc, sc)
+
+        mc, sm = run()
+        np.testing.assert_allclose(sm.acceptability[sm.ranked].sum(1), 1.0)
+        t = median_s(run, reps)
+        emit(f"b_mc_smaa_{method}_10k_ms", t * 1e3)
+    # Parts of the default-method run, to see where the time goes.
+    w = rb.draw_weights(sc.nominal_weights, n_draws, rs.weight_scheme, 1, rs.noise_factor, rs.dirichlet_concentration)
+    emit("b_part_draw_weights_ms", median_s(lambda: rb.draw_weights(
+        sc.nominal_weights, n_draws, rs.weight_scheme, 1, rs.noise_factor, rs.dirichlet_concentration), reps) * 1e3)
+    emit("b_part_score_ms", median_s(lambda: sc(w), reps) * 1e3)
+    s = sc(w)
+    emit("b_part_rank_ms", median_s(lambda: rank_desc(s), reps) * 1e3)
+
+
+def bench_sobol(rng, settings, reps: int) -> None:
+    rs = settings.robustness
+    n, d, per_dim, n_base = 50, 30, 2, 1024
+    dims = [f"dim{j:02d}" for j in range(d)]
+    crit = [f"k{j:02d}_{c}" for j in range(d) for c in range(per_dim)]
+    matrix = DecisionMatrix.from_arrays(
+        rng.uniform(0, 1, size=(n, d * per_dim)),
+        criterion_ids=crit,
+        dimension_of={c: dims[int(c[1:3])] for c in crit},
+        dimension_ids=dims,
+    )
+    sc = scoring.make_batch_scorer(matrix, synthetic_profile(dims, rng), settings)
+    sc(sc.nominal_weights)
+
+    def run():
+        return rb.sobol_analysis(sc, n_base, 1, rs.noise_factor, n_bootstrap=rs.sobol_bootstrap)
+
+    res = run()
+    emit("c_problem", f"{n} cas, {d} dimensions × {per_dim} critères, {len(res.output)} classements, {rs.sobol_bootstrap} rééchantillonnages bootstrap")
+    emit("c_sobol_30_factors_N1024_ms", median_s(run, reps) * 1e3)
+    emit("c_sobol_max_ST", float(res.ST.max()))
+
+
+def bench_validate_score(rng, settings, catalogue, families, profiles, reps: int) -> None:
+    from benchmark_tools import validate
+
+    family = families.main[0]
+    profile = profiles.get("equilibre") or next(iter(profiles.values()))
+    times = {}
+    for n in (1_000, 10_000):
+        dicts = synthetic_case_dicts(rng, catalogue, n, family)
+
+        def run_validate():
+            cases = [Case.model_validate(dct) for dct in dicts]
+            problems = []
+            for c in cases:
+                problems += validate.check_case(
+                    c, None, f"synthetique/{c.id}.yml", Path(family) / f"{c.id}.yml",
+                    catalogue=catalogue, families=families, settings=settings,
+                )
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                raise AssertionError(errors[0].format())
+            return cases
+
+        cases = run_validate()
+
+        def run_score():
+            matrix = DecisionMatrix.from_cases(cases, catalogue, family, families)
+            return scoring.score(matrix, profile, settings)
+
+        res = run_score()
+        assert res.ranked.sum() > 0
+        tv = median_s(run_validate, reps)
+        ts = median_s(run_score, reps)
+        times[n] = tv + ts
+        emit(f"d_validate_{n}_cases_ms", tv * 1e3)
+        emit(f"d_score_{n}_cases_ms", ts * 1e3)
+        emit(f"d_validate_and_score_{n}_cases_ms", (tv + ts) * 1e3)
+    emit("d_ratio_10000_over_1000", times[10_000] / times[1_000])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=7, help="répétitions des mesures rapides")
+    ap.add_argument("--slow-reps", type=int, default=3, help="répétitions des mesures lentes")
+    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench" / "latest.json")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")  # scikit-criteria warns on every TOPSIS call with cost criteria
+
+    with threadpoolctl.threadpool_limits(1):
+        blas = [(i["internal_api"], i["num_threads"]) for i in threadpoolctl.threadpool_info()]
+        emit("blas_threads", "1 (threadpoolctl ; " + ", ".join(f"{a}={t}" for a, t in blas) + ")")
+        emit("machine", f"{platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()}")
+        emit("versions", ", ".join(f"{p} {version(p)}" for p in ("numpy", "scipy", "SALib", "pandas", "scikit-criteria", "pydantic")))
+        emit("repetitions", f"médiane de {args.reps} (rapides) / {args.slow_reps} (lentes)")
+        settings = config.load_settings(ROOT)
+        catalogue = config.load_catalogue(ROOT)
+        families = config.load_families(ROOT)
+        profiles = config.load_profiles(ROOT)
+        rng = np.random.default_rng(20261128)
+        t0 = time.perf_counter()
+        bench_flat(rng, args.reps, args.slow_reps)
+        bench_mc_smaa(rng, settings, catalogue, profiles, args.reps)
+        bench_sobol(rng, settings, args.reps)
+        bench_validate_score(rng, settings, catalogue, families, profiles, args.slow_reps)
+        emit("load_average_end", " ".join(f"{x:.2f}" for x in os.getloadavg()))
+        emit("bench_total_s", time.perf_counter() - t0)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"date_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"), "figures": FIGURES}
+    args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"written: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,326 @@
+"""Running the notebooks and rendering the préconisations report (HTML and PDF).
+
+The runner reads the run parameters from ``benchmark/report.yml`` and ``--set key=value``
+overrides (an unknown key is an error, where papermill would only warn), executes each
+notebook of ``notebooks/`` in a fresh kernel with ``OMP_NUM_THREADS=1``, keeps the executed
+notebooks as the run's record, renders the report notebook to a self-contained HTML page and
+to an A4 PDF, and writes the scores as CSV.
+
+Everything is written into ``reports/runs/<timestamp>.partial/`` first. Only when every step
+succeeded is the folder renamed and ``reports/latest`` switched to it, in one atomic step; a
+failed run is kept as ``<timestamp>.failed/`` for inspection and the previous report stays.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .config import find_root, load_model
+from .errors import BenchmarkError, InputError, ValidationFailed
+from .schema import ReportParams
+
+#: The notebook rendered as the report (last in the run).
+REPORT_NOTEBOOK = "90_rapport.py"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def parse_overrides(overrides: list[str]) -> dict:
+    """``["profile=gestion", "n_draws=500"]`` → dict, values read as YAML scalars or lists."""
+    out = {}
+    for item in overrides:
+        if "=" not in item:
+            exc = InputError(f"paramètre mal écrit « {item} » (attendu : cle=valeur, par exemple profile=gestion)")
+            exc.usage = True
+            raise exc
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        if key == "families" and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        out[key] = value
+    return out
+
+
+def load_params(root: Path, overrides: list[str] | None = None) -> ReportParams:
+    """The run parameters: ``benchmark/report.yml`` updated by the overrides, validated.
+
+    Raises
+    ------
+    InputError
+        For an unknown parameter (with the list of known ones) or an invalid value.
+    """
+    path = root / "benchmark" / "report.yml"
+    base, doc, problems = load_model(path, ReportParams, root)
+    if base is None:
+        raise ValidationFailed(problems)
+    extra = parse_overrides(overrides or [])
+    known = list(ReportParams.model_fields)
+    unknown = [k for k in extra if k not in known]
+    if unknown:
+        import difflib
+
+        hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
+        msg = "; ".join(f"« {k} »" + (f" (vouliez-vous dire « {h[0]} » ?)" if h else "") for k, h in zip(unknown, hints))
+        exc = InputError(f"paramètre(s) inconnu(s) : {msg} — paramètres acceptés : {', '.join(known)}")
+        exc.usage = True
+        raise exc
+    data = base.model_dump()
+    data.update(extra)
+    try:
+        return ReportParams.model_validate(data)
+    except Exception as exc:  # pydantic.ValidationError
+        from .config import pydantic_problems
+        from .yamlio import YamlDocument
+
+        probs = pydantic_problems(exc, ReportParams, YamlDocument("--set", data, {}), None)
+        raise InputError("valeur de paramètre invalide : " + " ; ".join(
+            f"{p.field}: {p.message}" + (f" (attendu : {p.expected}, trouvé : {p.found})" if p.expected else "")
+            for p in probs)) from None
+
+
+def check_params_against_project(params: ReportParams, project) -> None:
+    """Profile and families must exist in the project."""
+    if params.profile not in project.profiles:
+        raise InputError(f"profil inconnu « {params.profile} » (attendu : {', '.join(sorted(project.profiles))})")
+    bad = [f for f in params.families if f not in project.families.ids]
+    if bad:
+        raise InputError(f"famille(s) inconnue(s) : {', '.join(bad)} (attendu : {', '.join(project.families.ids)})")
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def notebook_paths(root: Path) -> list[Path]:
+    """Notebooks of the run, in order: ``notebooks/NN_*.py`` (the exploration notebook is not run)."""
+    return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.py"))
+
+
+def _declared(nb) -> dict:
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            names = re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]+)?=", cell.source, flags=re.M)
+            return {n: None for n in names}
+    return {}
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    seconds: float
+    output: Path
+
+
+class NotebookFailed(BenchmarkError):
+    """A notebook raised an error; the message gives the notebook, the cell and the error."""
+
+
+def execute_notebook(src: Path, out_dir: Path, params: dict, root: Path, kernel_name: str = "python3",
+                     timeout: int = 600) -> NotebookRun:
+    """Execute one percent-format notebook in a fresh kernel; return its record."""
+    import jupytext
+    import papermill as pm
+
+    nb = jupytext.read(src)
+    nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": "Python 3", "language": "python"}
+    declared = _declared(nb)
+    passed = {k: v for k, v in params.items() if k in declared}
+    build = out_dir / "build"
+    build.mkdir(parents=True, exist_ok=True)
+    ipynb_in = build / (src.stem + ".ipynb")
+    jupytext.write(nb, ipynb_in)
+    out = out_dir / (src.stem + ".ipynb")
+    t0 = time.perf_counter()
+    try:
+        pm.execute_notebook(str(ipynb_in), str(out), parameters=passed, cwd=str(root), kernel_name=kernel_name,
+                            progress_bar=False, log_output=False, execution_timeout=timeout)
+    except pm.PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"le notebook {src.name} a échoué à la cellule {exc.exec_count} : {exc.ename}: {exc.evalue}\n"
+            f"Le notebook exécuté est gardé pour inspection : {out}"
+        ) from None
+    return NotebookRun(src.name, time.perf_counter() - t0, out)
+
+
+# --------------------------------------------------------------------------- HTML and PDF
+
+
+def _css() -> str:
+    return (TEMPLATE_DIR / "rapport" / "rapport.css").read_text(encoding="utf-8")
+
+
+def render_html(executed: Path, title: str) -> str:
+    """The executed report notebook as one self-contained HTML page (no code, no prompts, no script)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
+    c.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=c, template_name="rapport", extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.anchor_link_text = ""
+    nb = nbformat.read(executed, as_version=4)
+    body, _ = exporter.from_notebook_node(nb, resources={"report_title": title, "report_css": _css()})
+    return insert_toc(body)
+
+
+_HEADING = re.compile(r'<h([23])([^>]*)\bid="([^"]+)"([^>]*)>(.*?)</h\1>', re.S)
+
+
+def insert_toc(html_text: str) -> str:
+    """Build the table of contents from the h2/h3 headings and put it at ``<!--TOC-->``."""
+    items = []
+    for m in _HEADING.finditer(html_text):
+        level, anchor, inner = int(m.group(1)), m.group(3), m.group(5)
+        label = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        if label and "toc-skip" not in m.group(0):
+            items.append((level, anchor, label))
+    parts = ['<nav class="toc"><h2 class="toc-skip" id="sommaire">Sommaire</h2><ol>']
+    open_sub = False
+    for level, anchor, label in items:
+        if level == 2:
+            if open_sub:
+                parts.append("</ol></li>")
+                open_sub = False
+            elif len(parts) > 1 and parts[-1].endswith("</a>"):
+                parts.append("</li>")
+            parts.append(f'<li><a href="#{anchor}">{label}</a>')
+        else:
+            if not open_sub:
+                parts.append("<ol>")
+                open_sub = True
+            parts.append(f'<li><a href="#{anchor}">{label}</a></li>')
+    if open_sub:
+        parts.append("</ol>")
+    if items:
+        parts.append("</li>")
+    parts.append("</ol></nav>")
+    toc = "".join(parts)
+    for marker in ("<p><!--TOC--></p>", "<!--TOC-->", "&lt;!--TOC--&gt;"):
+        if marker in html_text:
+            return html_text.replace(marker, toc, 1)
+    return html_text
+
+
+def render_pdf(html_path: Path, pdf_path: Path) -> None:
+    """A4 PDF from the HTML with WeasyPrint (page numbers and running title from the CSS)."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    import weasyprint
+
+    weasyprint.HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf(str(pdf_path))
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _switch_latest(reports: Path, run_dir: Path) -> None:
+    """Point ``reports/latest`` at ``run_dir`` in one atomic rename."""
+    latest = reports / "latest"
+    tmp = reports / ".latest.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(Path("runs") / run_dir.name, target_is_directory=True)
+    if latest.exists() and not latest.is_symlink():
+        # An old copied folder (not a link) is moved aside rather than deleted.
+        latest.rename(reports / f"latest.old-{int(time.time())}")
+    os.replace(tmp, latest)
+
+
+def run_report(overrides: list[str] | None = None, root: Path | None = None, *, echo=print,
+               reports_dir: Path | None = None, notebooks: list[Path] | None = None) -> Path:
+    """Execute every notebook and render the report; return the run folder.
+
+    Parameters
+    ----------
+    overrides : list of "key=value"
+        Changes to ``benchmark/report.yml`` for this run.
+    root : Path, optional
+        Project root (found from the current directory by default).
+    reports_dir : Path, optional
+        Where ``runs/`` and ``latest`` go (default ``<root>/reports``).
+    notebooks : list of Path, optional
+        Notebooks to run (default: ``notebooks/NN_*.py``).
+    """
+    from .pipeline import write_scores
+    from .validate import load_project
+
+    root = Path(root) if root else find_root()
+    params = load_params(root, overrides)
+    os.environ["BENCHMARK_ROOT"] = str(root)
+    project = load_project(root)
+    check_params_against_project(params, project)
+    reports = Path(reports_dir) if reports_dir else root / "reports"
+    stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
+    runs = reports / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    work = runs / f"{stamp}.partial"
+    final = runs / stamp
+    n = 1
+    while work.exists() or final.exists():
+        n += 1
+        work, final = runs / f"{stamp}-{n}.partial", runs / f"{stamp}-{n}"
+    work.mkdir()
+    # The kernels inherit this environment: one OpenMP thread (k-means is far slower with two on
+    # these machines), a non-interactive matplotlib, and the project root.
+    env_keep = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
+    os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    t_start = time.perf_counter()
+    try:
+        nb_params = params.model_dump()
+        nb_params["run_dir"] = str(work)
+        todo = notebooks if notebooks is not None else notebook_paths(root)
+        if not todo:
+            raise InputError(f"aucun notebook à exécuter dans {root / 'notebooks'}")
+        report_run = None
+        for i, nb_path in enumerate(todo, start=1):
+            echo(f"[{i}/{len(todo)}] {nb_path.name} …")
+            rec = execute_notebook(nb_path, work, nb_params, root)
+            echo(f"      terminé en {rec.seconds:.1f} s")
+            if nb_path.name == REPORT_NOTEBOOK:
+                report_run = rec
+        write_scores(project, params, work)
+        if report_run is not None:
+            echo("Rendu HTML …")
+            html_text = render_html(report_run.output, params.title)
+            html_path = work / "preconisations.html"
+            html_path.write_text(html_text, encoding="utf-8")
+            echo("Rendu PDF …")
+            render_pdf(html_path, work / "preconisations.pdf")
+        shutil.rmtree(work / "build", ignore_errors=True)
+        (work / "parametres.yml").write_text(yaml.safe_dump(params.model_dump(), allow_unicode=True, sort_keys=False),
+                                             encoding="utf-8")
+        work.rename(final)
+        _switch_latest(reports, final)
+    except BaseException:
+        failed = work.with_name(work.name.replace(".partial", ".failed"))
+        if work.exists():
+            work.rename(failed)
+        echo(f"Échec : l'exécution est gardée dans {failed} ; reports/latest n'a pas changé.")
+        raise
+    finally:
+        for k, v in env_keep.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    echo(f"Rapport prêt en {time.perf_counter() - t_start:.1f} s : {reports / 'latest' / 'preconisations.html'}")
+    return final
