@@ -342,3 +342,22 @@ def test_flat_batches():
     batch = ag.promethee_ii_flat(x, W, higher, "v_shape", 0.0, 20.0)
     assert_allclose(batch, np.vstack([ag.promethee_ii_flat(x, w, higher, "v_shape", 0.0, 20.0) for w in W]),
                     atol=1e-12)
+
+
+def test_promethee_lone_case_is_neutral_and_unscored_is_nan():
+    s = np.array([[0.2, 0.9], [0.5, 0.1], [np.nan, np.nan]])
+    w = np.array([0.5, 0.5])
+    ref = np.array([True, False, False])
+    got = ag.promethee_ii(s, w, "usual", reference=ref)[0]
+    # Case 0 is the only reference case: nobody to compare with → 0. Case 1 is compared with
+    # case 0 only: it wins on dimension 0 and loses on dimension 1 → 0.5 − 0.5 = 0.
+    assert_allclose(got[:2], [0.0, 0.0])
+    assert np.isnan(got[2])
+    # The (K, n, D) path agrees.
+    got3 = ag.promethee_ii(s[None], w[None], "usual", reference=ref)[0]
+    assert_allclose(got3, got, equal_nan=True)
+    # Zero weight on the only dimension a case has: no score.
+    s2 = np.array([[0.2, np.nan], [0.5, 0.1], [0.3, 0.4]])
+    got = ag.promethee_ii(s2, [0.0, 1.0], "usual")[0]
+    assert np.isnan(got[0]) and np.isfinite(got[1:]).all()
+    assert_allclose(ag.promethee_ii(s2[None], np.array([[0.0, 1.0]]), "usual")[0], got, equal_nan=True)

@@ -176,17 +176,22 @@ def test_from_cases_with_stand_in_cases(monkeypatch):
         case("f1", "fonds_de_concours", {"power": 1, "turnout": 3.0, "cost": 5.0}),
     ]
     fake = pytypes.ModuleType("benchmark_tools.cases")
-    fake.criterion_values = lambda c, cat: {k: c.vals.get(k) for k in cat.criterion_ids}
+    fake.criterion_values = lambda c, cat, fams=None: {k: c.vals.get(k) for k in cat.criterion_ids}
     monkeypatch.setitem(sys.modules, "benchmark_tools.cases", fake)
     import benchmark_tools
 
     monkeypatch.setattr(benchmark_tools, "cases", fake, raising=False)
 
     m = DecisionMatrix.from_cases(cases, catalogue, "appel_a_projets", families)
-    assert m.case_ids == ("a1", "a2")  # the cousin family is kept, the others are not
+    assert m.case_ids == ("a1",)  # other families, cousins included, are left out
     assert m.family == "appel_a_projets"
     assert_allclose(m.goalposts, [[0, 4], [0, 10], [0, 50]])  # adapted goalposts for AAP
-    assert_array_equal(m.status, [[VALUE, VALUE, VALUE], [MISSING, MISSING, VALUE]])
+    assert_array_equal(m.status, [[VALUE, VALUE, VALUE]])
+
+    cousin = DecisionMatrix.from_cases(cases, catalogue, "aap_jeunes", families)
+    assert cousin.case_ids == ("a2",)
+    assert_allclose(cousin.goalposts, [[0, 4], [0, 10], [0, 50]])  # inherited from AAP
+    assert_array_equal(cousin.status, [[MISSING, MISSING, VALUE]])
     assert m.directions == ("higher", "higher", "lower")
     assert m.criterion_labels[0] == "Libellé power"
     assert m.dimension_labels == ("Pouvoir d'agir", "Inclusion")
@@ -201,3 +206,27 @@ def test_from_cases_with_stand_in_cases(monkeypatch):
 
     with pytest.raises(InputError, match="Aucun cas"):
         DecisionMatrix.from_cases(cases, catalogue, "autre_famille", families)
+
+
+def test_from_cases_on_the_project_data():
+    """Smoke test on the real case files: statuses follow the catalogue's applicability."""
+    from benchmark_tools.errors import ValidationFailed
+
+    try:
+        from benchmark_tools.validate import load_project
+
+        project = load_project()
+    except (ValidationFailed, FileNotFoundError, ImportError) as exc:  # data being written by others
+        pytest.skip(f"données du projet non chargeables : {str(exc)[:200]}")
+    for family in project.families.main:
+        cases = project.cases_of(family)
+        if not cases:
+            continue
+        m = DecisionMatrix.from_cases(cases, project.catalogue, family, project.families)
+        assert m.case_ids == tuple(c.id for c in cases)
+        for j, crit in enumerate(project.catalogue.criteria):
+            na = crit.status_for(family, project.families) == "not_applicable"
+            assert (m.status[:, j] == NOT_APPLICABLE).all() == na
+            if crit.type == "ordinal":
+                vals = m.values[m.available[:, j], j]
+                assert ((vals >= 0) & (vals <= 4)).all()

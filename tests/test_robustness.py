@@ -385,7 +385,7 @@ def sobol_toy():
 
 def test_sobol_irrelevant_weight_has_zero_total_index(sobol_toy):
     res = rb.sobol_analysis(sobol_toy, 512, 1, 0.5, n_bootstrap=100)
-    st = dict(zip(res.factors, res.ST))
+    st = dict(zip(res.factors, res.ST, strict=True))
     assert abs(st["weight:d2"]) < 0.02
     assert st["weight:d0"] > 0.3 and st["weight:d1"] > 0.3
     assert st["weight:d0"] > 10 * abs(st["weight:d2"])
@@ -420,7 +420,7 @@ def test_sobol_discrete_factors(sobol_toy):
     )
     assert res.factors[-2:] == ["method", "normalisation"]
     assert sobol_toy.calls == 1 + 6  # nominal + one call per (method, normalisation)
-    st = dict(zip(res.factors, res.ST))
+    st = dict(zip(res.factors, res.ST, strict=True))
     # The normalisation changes the ranking a lot here; the constant column still does not matter.
     assert st["normalisation"] > 0.2
     assert abs(st["weight:d2"]) < 0.05
@@ -541,7 +541,7 @@ def brute_force_reversals(f, n):
     out = []
     for j in range(n):
         keep = [i for i in range(n) if i != j]
-        sub = dict(zip(keep, f(np.array(keep))))
+        sub = dict(zip(keep, f(np.array(keep)), strict=True))
         rev = 0
         for a in range(len(keep)):
             for b in range(a + 1, len(keep)):
@@ -594,3 +594,68 @@ def test_rank_quantiles_at_exact_boundaries():
         for q in (0.05, 0.25, 0.5, 0.75, 0.95):
             expected = [np.quantile(ranks[:, i], q, method="inverted_cdf") for i in range(4)]
             assert_array_equal(rb._hist_quantile(counts, q), expected)
+
+
+def test_tie_sizes_against_brute_force():
+    rng = np.random.default_rng(2)
+    scores = rng.integers(0, 4, size=(200, 7)).astype(float)  # many ties
+    scores[rng.uniform(size=scores.shape) < 0.1] = np.nan
+    scores[:50] = rng.uniform(size=(50, 7))  # some tie-free draws
+    ranks = ref_ranks(scores)
+    expected = np.zeros_like(ranks)
+    for k in range(ranks.shape[0]):
+        for i in range(ranks.shape[1]):
+            if ranks[k, i] > 0:
+                expected[k, i] = np.sum(ranks[k] == ranks[k, i])
+    assert_array_equal(rb._tie_sizes(ranks), expected)
+    shares = rb._position_shares(ranks)
+    # Each draw fills every occupied position exactly once: total mass per draw = ranked cases.
+    assert_allclose(shares.sum(), (ranks > 0).sum() / ranks.shape[0])
+
+
+def test_pairwise_winning_indices(toy):
+    sc = ToyScorer(toy.X, toy.nominal_weights, excluded=[5])
+    res = rb.smaa(sc, 800, 6, pairwise=True)
+    W = rb.draw_weights(sc.nominal_weights, 800, "simplex", 6)
+    S = W @ sc.X.T
+    for i in range(8):
+        for k in range(8):
+            if 5 in (i, k) or i == k:
+                assert res.winning[i, k] == 0
+            else:
+                assert res.winning[i, k] == pytest.approx(np.mean(S[:, i] > S[:, k]))
+    ok = [i for i in range(8) if i != 5]
+    both = res.winning[np.ix_(ok, ok)]
+    assert_allclose((both + both.T)[~np.eye(7, dtype=bool)], 1.0)  # no ties here
+    assert res.winning_dataframe().shape == (8, 8)
+
+
+def test_with_the_engine_batch_scorer():
+    """Smoke test against the real engine (scoring.make_batch_scorer) on synthetic data."""
+    config = pytest.importorskip("benchmark_tools.config")
+    scoring = pytest.importorskip("benchmark_tools.scoring")
+    from benchmark_tools.matrix import DecisionMatrix
+    from benchmark_tools.schema import Profile
+
+    settings = config.load_settings()
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(12, 6))
+    x[0, :5] = np.nan  # low coverage: not ranked
+    matrix = DecisionMatrix.from_arrays(x, dimension_of=["a", "a", "b", "b", "c", "c"])
+    profile = Profile(id="test", label_fr="Test", viewpoint="test", rationale="test",
+                      dimension_weights={"a": 1, "b": 2, "c": 1})
+    sc = scoring.make_batch_scorer(matrix, profile, settings)
+    rs = settings.robustness
+    mc = rb.monte_carlo_from_settings(sc, rs, 1, n_draws=500)
+    assert mc.nominal_ranks[0] == 0 and mc.share_ranked[0] == 0
+    assert mc.stability[0] == "exclu"
+    sm = rb.smaa_from_monte_carlo(mc, sc)
+    sub = sm.acceptability[np.ix_(sm.ranked, np.arange(sm.ranked.sum()))]
+    assert_allclose(sub.sum(0), 1.0)
+    assert_allclose(sub.sum(1), 1.0)
+    so = rb.sobol_analysis(sc, 32, 1, rs.noise_factor, methods=rs.methods,
+                           normalisations=rs.normalisations, n_bootstrap=20)
+    assert len(so.factors) == 3 + (len(rs.methods) > 1) + (len(rs.normalisations) > 1)
+    lodo = rb.leave_one_dimension_out(sc)
+    assert lodo.ranks.shape == (3, 12)
+    assert rb.compare_methods(sc).shape == (len(sc.methods),) * 2

@@ -39,6 +39,7 @@ vary too); every across-dimension function accepts (n, D) or (K, n, D).
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -333,7 +334,8 @@ def promethee_flows(pref: np.ndarray, common: np.ndarray, weights,
 
     Returns
     -------
-    phi_plus, phi_minus : ndarray (K, n); NaN for a case comparable with no reference case.
+    phi_plus, phi_minus : ndarray (K, n); 0 for a case comparable with no reference case
+    (e.g. the only ranked case), NaN for a case without any weighted score.
     """
     w = _batch(weights)
     n = pref.shape[-2]
@@ -349,26 +351,88 @@ def promethee_flows(pref: np.ndarray, common: np.ndarray, weights,
     others = ref[None, :] & ~np.eye(n, dtype=bool)  # b in the reference set, b ≠ a
     valid = comparable & others[None]
     count = valid.sum(axis=-1)
+    # The case itself has a weighted score iff its "pair with itself" has a positive weight.
+    scored = np.diagonal(den, axis1=-2, axis2=-1) > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        phi_plus = np.where(count > 0, (pi * valid).sum(axis=-1) / np.maximum(count, 1), np.nan)
-        phi_minus = np.where(
-            count > 0, (np.swapaxes(pi, -1, -2) * valid).sum(axis=-1) / np.maximum(count, 1), np.nan)
+        phi_plus = (pi * valid).sum(axis=-1) / np.maximum(count, 1)
+        phi_minus = (np.swapaxes(pi, -1, -2) * valid).sum(axis=-1) / np.maximum(count, 1)
+    # Nobody to compare with: both flows 0 (neutral); no score at all: NaN.
+    phi_plus = np.where(scored, phi_plus, np.nan)
+    phi_minus = np.where(scored, phi_minus, np.nan)
     return phi_plus, phi_minus
+
+
+@dataclass(frozen=True)
+class PrometheeTables:
+    """What PROMETHEE II net flows need, precomputed once for (n, D) scores.
+
+    Pairs of cases are grouped by the set of dimensions both have (their *pattern*): the
+    weights renormalised over a pair depend only on its pattern, so the net flow of case a is
+    ``Σ_g (Q[a, g]·w) / (pattern_g·w) / count(a)``, where ``Q[a, g]`` sums
+    ``P(a, b) − P(b, a)`` over the reference cases b of pattern g. With complete data there is
+    one pattern and the net flows are linear in the weights; in general the cost is
+    K × n × G × D for G patterns (a handful in practice), instead of K × n².
+    """
+
+    q_sums: np.ndarray  # (n, G, D)
+    pair_counts: np.ndarray  # (n, G)
+    patterns: np.ndarray  # (G, D) of float
+    available: np.ndarray  # (n, D) of float: the case has a score on the dimension
+
+
+def promethee_tables(scores: np.ndarray, preference: str = "usual", q=0.0, p=1.0,
+                     reference: np.ndarray | None = None) -> PrometheeTables:
+    """Precompute :class:`PrometheeTables` for (n, D) dimension scores."""
+    pref, common = pairwise_preferences(scores, preference, q, p)
+    n, _, d = pref.shape
+    ref = _reference(n, reference)
+    others = ref[None, :] & ~np.eye(n, dtype=bool)  # b in the reference set, b ≠ a
+    diff = (pref - np.swapaxes(pref, 0, 1)) * others[:, :, None]
+    patterns, inverse = np.unique(common.reshape(n * n, d), axis=0, return_inverse=True)
+    g = patterns.shape[0]
+    slot = (np.arange(n)[:, None] * g + inverse.reshape(n, n)).ravel()
+    q_sums = np.zeros((n * g, d))
+    np.add.at(q_sums, slot, diff.reshape(n * n, d))
+    counts = np.bincount(slot, weights=others.ravel().astype(float), minlength=n * g)
+    available = (~np.isnan(np.asarray(scores, dtype=float))).astype(float)
+    return PrometheeTables(q_sums.reshape(n, g, d), counts.reshape(n, g), patterns, available)
+
+
+def promethee_net_from_tables(tables: PrometheeTables, weights) -> np.ndarray:
+    """Net flows (K, n) for a batch of weights from precomputed tables (no loop over K)."""
+    w = _batch(weights)
+    den = w @ tables.patterns.T  # (K, G): total weight of each pattern's dimensions
+    ok = den > 0
+    contrib = np.einsum("agd,kd->kag", tables.q_sums, w)  # (K, n, G)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = np.where(ok[:, None, :], contrib / np.where(ok, den, 1.0)[:, None, :], 0.0).sum(axis=-1)
+    count = ok.astype(float) @ tables.pair_counts.T  # (K, n)
+    scored = (w @ tables.available.T) > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        net = num / np.maximum(count, 1.0)
+    # A scored case with nobody to be compared with (e.g. the only ranked case) is neither
+    # outranking nor outranked: net flow 0.
+    return np.where(scored, np.where(count > 0, net, 0.0), np.nan)
 
 
 def promethee_ii(scores: np.ndarray, weights, preference: str = "usual", q=0.0, p=1.0,
                  reference: np.ndarray | None = None) -> np.ndarray:
     """PROMETHEE II net flows ``φ = φ+ − φ−`` on the dimension scores, in [−1, 1].
 
-    See :func:`pairwise_preferences` and :func:`promethee_flows`; the (n, n, D) preference
-    tensor is computed once and combined with all K weight vectors by one tensordot.
+    For (n, D) scores the pairwise preferences are computed once and grouped by pattern of
+    common dimensions (:class:`PrometheeTables`); for (K, n, D) scores the (K, n, n, D)
+    preference tensor is combined with the weights by :func:`promethee_flows`. Both give
+    the same numbers.
 
     References
     ----------
     Brans, J. P., & Vincke, P. (1985). A preference ranking organisation method.
     *Management Science*, 31(6), 647–656.
     """
-    pref, common = pairwise_preferences(scores, preference, q, p)
+    s = np.asarray(scores, dtype=float)
+    if s.ndim == 2:
+        return promethee_net_from_tables(promethee_tables(s, preference, q, p, reference), weights)
+    pref, common = pairwise_preferences(s, preference, q, p)
     phi_plus, phi_minus = promethee_flows(pref, common, weights, reference)
     return phi_plus - phi_minus
 

@@ -261,8 +261,9 @@ class DecisionMatrix:
     def from_cases(cls, cases, catalogue, family: str, families=None) -> DecisionMatrix:
         """Build the matrix of one family from loaded cases and the criteria catalogue.
 
-        Cases of other families are left out; cases of a *cousin* family whose reference
-        family is ``family`` are kept (they share its applicability and goalposts).
+        Only the cases whose family is ``family`` are kept (a cousin family is its own matrix;
+        it inherits the applicability and goalposts of its reference family through
+        ``Criterion.status_for`` / ``goalposts_for``).
 
         Parameters
         ----------
@@ -271,7 +272,7 @@ class DecisionMatrix:
         family : str
             The family whose matrix is built (rankings are within one family).
         families : Families, optional
-            Needed to resolve cousin families.
+            Needed to resolve what a cousin family inherits.
 
         Raises
         ------
@@ -280,12 +281,7 @@ class DecisionMatrix:
         """
         from benchmark_tools.cases import criterion_values  # lead's module; imported late
 
-        def belongs(case) -> bool:
-            if case.family == family:
-                return True
-            return families is not None and families.reference_of(case.family) == family
-
-        chosen = [c for c in cases if belongs(c)]
+        chosen = [c for c in cases if c.family == family]
         if not chosen:
             raise InputError(f"Aucun cas de la famille « {family} » : impossible de construire la matrice.")
         criteria = list(catalogue.criteria)
@@ -301,7 +297,7 @@ class DecisionMatrix:
                 goalposts[j] = ORDINAL_GOALPOSTS
         values = np.full((len(chosen), m), np.nan)
         for i, case in enumerate(chosen):
-            raw = criterion_values(case, catalogue)
+            raw = criterion_values(case, catalogue, families)
             for j, crit in enumerate(criteria):
                 v = raw.get(crit.id)
                 if v is not None:
@@ -449,7 +445,7 @@ class DecisionMatrix:
         esc = html.escape
         order = np.argsort(self._dimension_index, kind="stable")
         dim_cells = []
-        for k, d in enumerate(self.dimension_ids):
+        for k in range(len(self.dimension_ids)):
             span = int((self._dimension_index == k).sum())
             if span:
                 dim_cells.append(f'<th colspan="{span}" style="text-align:center">'

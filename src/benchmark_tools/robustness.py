@@ -39,9 +39,12 @@ from benchmark_tools.ranking import rank_desc
 
 SCHEMES = ("multiplicative", "dirichlet", "simplex")
 
-# Rejection sampling under bounds: give up after this many candidates per requested draw.
-# A structural limit of the algorithm (not a modelling choice), hence a module constant.
+# Rejection sampling under bounds: give up after this many candidates per requested draw
+# (and at most _MAX_CANDIDATES in all), drawing at most _MAX_BATCH rows at a time to bound
+# memory. Structural limits of the algorithm (not modelling choices), hence module constants.
 _MAX_CANDIDATES_PER_DRAW = 2000
+_MAX_CANDIDATES = 10_000_000
+_MAX_BATCH = 262_144
 
 
 class BatchScorer(Protocol):
@@ -256,16 +259,17 @@ def draw_weights(
     accepted: list[np.ndarray] = []
     n_ok = 0
     n_tried = 0
-    limit = max(n, 1) * _MAX_CANDIDATES_PER_DRAW
+    limit = min(max(n, 1) * _MAX_CANDIDATES_PER_DRAW, _MAX_CANDIDATES)
     rate = 1.0
     while n_ok < n:
         # Batch size from the acceptance rate seen so far, so that usually one or two
         # batches suffice; never a Python loop over single draws.
-        batch = int(min(limit - n_tried, max(1024, 1.2 * (n - n_ok) / max(rate, 1e-6))))
+        want = max(1024, 1.2 * (n - n_ok) / max(rate, 1e-6))
+        batch = int(min(limit - n_tried, _MAX_BATCH, want))
         if batch <= 0:
             raise ValueError(
                 f"Bornes de poids trop étroites pour le schéma « {scheme} » : "
-                f"{n_ok} tirage(s) acceptable(s) sur {n_tried} essais (taux "
+                f"{n_ok} tirage(s) acceptable(s) sur {n_tried} essais pour {n} demandés (taux "
                 f"{n_ok / max(n_tried, 1):.2e}). Élargir les bornes ou le bruit."
             )
         cand = _raw_draws(w, batch, scheme, rng, noise_factor, concentration)
@@ -306,15 +310,27 @@ def _hist_quantile(counts: np.ndarray, q: float) -> np.ndarray:
 
 
 def _tie_sizes(ranks: np.ndarray) -> np.ndarray:
-    """Number of cases sharing each case's rank in its draw (0 for unranked cases)."""
+    """Number of cases sharing each case's rank in its draw (0 for unranked cases).
+
+    Only draws that contain a tie are processed: with competition ranks, a draw of m ranked
+    cases has a tie exactly when its ranks sum to less than m (m + 1) / 2, a cheap test that
+    spares the (K, n + 1) bincount in the usual tie-free case.
+    """
     k, n = ranks.shape
-    idx = ranks + (n + 1) * np.arange(k)[:, None]
-    per_draw = np.bincount(idx.ravel(), minlength=k * (n + 1)).reshape(k, n + 1)
-    m = np.take_along_axis(per_draw, ranks, axis=1)
-    return np.where(ranks > 0, m, 0)
+    ranked = ranks > 0
+    m = ranked.astype(np.int64)
+    n_ranked = m.sum(axis=1)
+    tied_rows = np.flatnonzero(ranks.sum(axis=1) != n_ranked * (n_ranked + 1) // 2)
+    if tied_rows.size:
+        sub = ranks[tied_rows]
+        idx = sub + (n + 1) * np.arange(tied_rows.size)[:, None]
+        per_draw = np.bincount(idx.ravel(), minlength=tied_rows.size * (n + 1))
+        per_draw = per_draw.reshape(tied_rows.size, n + 1)
+        m[tied_rows] = np.where(sub > 0, np.take_along_axis(per_draw, sub, axis=1), 0)
+    return m
 
 
-def _position_shares(ranks: np.ndarray) -> np.ndarray:
+def _position_shares(ranks: np.ndarray, m: np.ndarray | None = None) -> np.ndarray:
     """Share of draws in which case i occupies position r (``(n, n)``), ties split.
 
     A group of m tied cases with competition rank s occupies positions s … s+m−1; each
@@ -322,7 +338,8 @@ def _position_shares(ranks: np.ndarray) -> np.ndarray:
     is filled exactly once. Without ties this is the plain rank histogram.
     """
     k, n = ranks.shape
-    m = _tie_sizes(ranks)
+    if m is None:
+        m = _tie_sizes(ranks)
     ranked = ranks > 0
     if not np.any(m > 1):
         return _rank_histogram(ranks)[:, 1:] / k
@@ -455,7 +472,7 @@ def _stability_labels(
     for i, r0 in enumerate(nominal_ranks):
         if r0 == 0:
             labels.append("exclu")
-            reasons.append("non classé au scénario nominal (couverture insuffisante)")
+            reasons.append("non classé au scénario nominal")
             continue
         if r0 <= top_k:
             p = p_top_k[i]
@@ -627,6 +644,9 @@ class SMAAResult:
         α_r = (N − r)/(N − 1) (α_1 = 1, α_N = 0), N = number of ranked cases.
     ranked : ndarray of bool (n,)
         Cases ranked in every draw.
+    winning : ndarray (n, n) or None
+        Pairwise winning indices (only with ``pairwise=True``): ``winning[i, k]`` = share of
+        draws in which case i is ranked strictly ahead of case k (both ranked).
     """
 
     case_ids: list[str]
@@ -638,6 +658,7 @@ class SMAAResult:
     ranked: np.ndarray
     n_draws: int
     confidence_scenarios: list[tuple[str | None, str | None]] = field(default_factory=list)
+    winning: np.ndarray | None = None
 
     def to_dataframe(self, max_rank: int | None = None) -> pd.DataFrame:
         """One row per case: acceptabilities b1…bN, confidence factor, holistic index.
@@ -659,6 +680,16 @@ class SMAAResult:
             "acceptabilité holistique", ascending=False, kind="stable"
         ).reset_index(drop=True)
 
+    def winning_dataframe(self) -> pd.DataFrame:
+        """Pairwise winning indices: share of draws in which the row case beats the column case."""
+        if self.winning is None:
+            raise ValueError("Indices de victoire non calculés : relancer avec pairwise=True.")
+        return pd.DataFrame(
+            self.winning,
+            index=pd.Index(self.case_ids, name="cas (devant)"),
+            columns=pd.Index(self.case_ids, name="cas (derrière)"),
+        )
+
     def central_weights_dataframe(self) -> pd.DataFrame:
         """Central weight vectors, one row per case, one column per dimension."""
         df = pd.DataFrame(self.central_weights, columns=[f"poids central : {d}" for d in self.dimension_ids])
@@ -676,6 +707,7 @@ def smaa_from_draws(
     method: str | None = None,
     normalisation: str | None = None,
     confidence_scenarios: Sequence[tuple[str | None, str | None]] | None = None,
+    pairwise: bool = False,
 ) -> SMAAResult:
     """SMAA-2 measures from an existing ``(K, D)`` weight sample and its ``(K, n)`` ranks.
 
@@ -693,14 +725,16 @@ def smaa_from_draws(
         The scenario of the run (default confidence scenario).
     confidence_scenarios : sequence of (method, normalisation), optional
         Scenarios over which the confidence factor is a share (see :class:`SMAAResult`).
+    pairwise : bool
+        Also compute the pairwise winning indices (n passes over the rank array).
     """
     weights = np.asarray(weights, dtype=float)
     ranks = np.asarray(ranks)
     k, n = ranks.shape
     d = weights.shape[1]
-    acc = _position_shares(ranks)
-    ranked = (ranks > 0).all(axis=0)
     m = _tie_sizes(ranks)
+    acc = _position_shares(ranks, m)
+    ranked = (ranks > 0).all(axis=0)
     first = np.where(ranks == 1, 1.0 / np.maximum(m, 1), 0.0)
     n_first = first.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -725,6 +759,13 @@ def smaa_from_draws(
             mj = _tie_sizes(r)[np.arange(has.size), has]
             share += np.where(rj == 1, 1.0 / np.maximum(mj, 1), 0.0)
         confidence[has] = share / len(scenarios)
+    winning = None
+    if pairwise:
+        ranked_kn = ranks > 0
+        winning = np.empty((n, n))
+        for i in range(n):  # loop over cases (n), each a vectorised pass over the K draws
+            beats = (ranks[:, i, None] < ranks) & ranked_kn & ranked_kn[:, i, None]
+            winning[i] = beats.sum(axis=0) / k
     return SMAAResult(
         case_ids=list(case_ids if case_ids is not None else getattr(scorer, "case_ids", range(n))),
         dimension_ids=list(
@@ -737,6 +778,7 @@ def smaa_from_draws(
         ranked=ranked,
         n_draws=k,
         confidence_scenarios=scenarios,
+        winning=winning,
     )
 
 
@@ -744,6 +786,7 @@ def smaa_from_monte_carlo(
     mc: MonteCarloResult,
     scorer: BatchScorer | None = None,
     confidence_scenarios: Sequence[tuple[str | None, str | None]] | None = None,
+    pairwise: bool = False,
 ) -> SMAAResult:
     """SMAA-2 measures on the draws of a :class:`MonteCarloResult` (no new scoring)."""
     return smaa_from_draws(
@@ -755,6 +798,7 @@ def smaa_from_monte_carlo(
         method=mc.method,
         normalisation=mc.normalisation,
         confidence_scenarios=confidence_scenarios,
+        pairwise=pairwise,
     )
 
 
@@ -770,6 +814,7 @@ def smaa(
     method: str | None = None,
     normalisation: str | None = None,
     confidence_scenarios: Sequence[tuple[str | None, str | None]] | None = None,
+    pairwise: bool = False,
 ) -> SMAAResult:
     """SMAA-2 with weights drawn by :func:`draw_weights` (default: uniform on the simplex,
     i.e. no preference information, as in Lahdelma & Salminen 2001)."""
@@ -781,7 +826,7 @@ def smaa(
     _, ranks = _score_and_rank(scorer, w, method, normalisation)
     return smaa_from_draws(
         w, ranks, scorer=scorer, method=method, normalisation=normalisation,
-        confidence_scenarios=confidence_scenarios,
+        confidence_scenarios=confidence_scenarios, pairwise=pairwise,
     )
 
 
@@ -1199,8 +1244,8 @@ def _loo_summary(kind, removed, case_ids, ranks, nominal) -> LeaveOneOutResult:
     mean = _mean_abs_shift(ranks, nominal)
     mx = np.where(valid, diff.max(axis=1, initial=0), np.nan).astype(float)
     leaders = nominal == 1
-    changed = np.array([bool(v) and bool(np.any(r[leaders] != 1)) for r, v in zip(ranks, valid)])
-    tau = np.array([kendall_tau(r, nominal) if v else np.nan for r, v in zip(ranks, valid)])
+    changed = np.array([bool(v) and bool(np.any(r[leaders] != 1)) for r, v in zip(ranks, valid, strict=True)])
+    tau = np.array([kendall_tau(r, nominal) if v else np.nan for r, v in zip(ranks, valid, strict=True)])
     mean = np.where(valid, mean, np.nan)
     return LeaveOneOutResult(kind, list(removed), list(case_ids), ranks, nominal, mean, mx, changed, tau)
 

@@ -186,7 +186,7 @@ def _normalise(prep: _Prepared, normalisation: str) -> np.ndarray:
 
 
 def _aggregate(method: str, s: np.ndarray, w: np.ndarray, settings, reference: np.ndarray,
-               pref_cache=None) -> np.ndarray:
+               promethee_cache=None) -> np.ndarray:
     """Across-dimension aggregation by name; s (n, D) or (K, n, D), w (K, D) → (K, n)."""
     sc = settings.scoring
     if method == "arithmetic":
@@ -196,22 +196,34 @@ def _aggregate(method: str, s: np.ndarray, w: np.ndarray, settings, reference: n
     if method == "topsis":
         return agg.topsis(s, w, reference)
     pr = sc.promethee
-    if pref_cache is not None:
-        pref, common = pref_cache
-    else:
-        pref, common = agg.pairwise_preferences(s, pr.preference_function, float(pr.q), float(pr.p))
-    phi_plus, phi_minus = agg.promethee_flows(pref, common, w, reference)
-    return phi_plus - phi_minus
+    if promethee_cache is not None:
+        return agg.promethee_net_from_tables(promethee_cache, w)
+    return agg.promethee_ii(s, w, pr.preference_function, float(pr.q), float(pr.p), reference)
 
 
-def _finalise(prep: _Prepared, raw_scores: np.ndarray):
-    """Apply the low-coverage policy; return (scores, ranks, ranked) for (K, n) scores."""
+def _apply_policy(prep: _Prepared, raw_scores: np.ndarray):
+    """Apply the low-coverage policy to (K, n) scores; return (scores, ranked)."""
     scores = np.array(raw_scores, dtype=float)
     if prep.policy == "exclude":
         scores[:, prep.low_coverage] = np.nan
     ranked = prep.eligible[None, :] & np.isfinite(scores)
+    return scores, ranked
+
+
+def _finalise(prep: _Prepared, raw_scores: np.ndarray):
+    """Apply the low-coverage policy and rank; return (scores, ranks, ranked)."""
+    scores, ranked = _apply_policy(prep, raw_scores)
     ranks = rank_desc(np.where(ranked, scores, np.nan))
     return scores, ranks, ranked
+
+
+def _freeze_arrays(obj) -> None:
+    """Make the array fields of a result read-only (results are records, not workspaces)."""
+    for name, value in vars(obj).items():
+        if isinstance(value, np.ndarray):
+            frozen = np.array(value, copy=True)
+            frozen.setflags(write=False)
+            object.__setattr__(obj, name, frozen)
 
 
 # --------------------------------------------------------------------------- single scoring
@@ -274,6 +286,9 @@ class ScoreResult:
     contributions: np.ndarray
     policy: str
     coverage_threshold: float
+
+    def __post_init__(self) -> None:
+        _freeze_arrays(self)
 
     @property
     def case_ids(self) -> tuple[str, ...]:
@@ -483,6 +498,9 @@ class BatchResult:
     method: str
     normalisation: str
 
+    def __post_init__(self) -> None:
+        _freeze_arrays(self)
+
     def to_dataframe(self) -> pd.DataFrame:
         """Long table: one row per weight vector and case (French column labels)."""
         k, n = self.scores.shape
@@ -571,7 +589,7 @@ class BatchScorer:
         self.default_normalisation = _check_name(None, sc.default_normalisation, tuple(NORMALISATIONS),
                                                  "Normalisation")
         self._scores: dict[str, np.ndarray] = {}
-        self._pref: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._pref: dict[str, agg.PrometheeTables] = {}
 
     def dimension_scores(self, normalisation: str) -> np.ndarray:
         """Dimension scores (n, D) for a normalisation (cached)."""
@@ -592,11 +610,11 @@ class BatchScorer:
         if method == "promethee":
             if normalisation not in self._pref:
                 pr = self._settings.scoring.promethee
-                self._pref[normalisation] = agg.pairwise_preferences(
-                    s, pr.preference_function, float(pr.q), float(pr.p))
+                self._pref[normalisation] = agg.promethee_tables(
+                    s, pr.preference_function, float(pr.q), float(pr.p), self._prep.reference)
             cache = self._pref[normalisation]
         raw = _aggregate(method, s, w, self._settings, self._prep.reference, cache)
-        scores, _, ranked = _finalise(self._prep, raw)
+        scores, ranked = _apply_policy(self._prep, raw)  # ranks are the caller's business
         return np.where(ranked, scores, np.nan)
 
 

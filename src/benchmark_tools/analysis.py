@@ -1,0 +1,113 @@
+"""The whole analysis of one family, in one object the notebooks and the report share.
+
+``analyse_family`` chains the steps — decision matrix, scores, Monte Carlo over weights, SMAA,
+Sobol, agreement between methods and between profiles, leave-one-dimension-out — with the run
+parameters (``benchmark/report.yml``) and the engine settings (``benchmark/settings.yml``), so that
+every notebook shows the same numbers for the same inputs and seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import robustness as rb
+from .matrix import DecisionMatrix
+from .pipeline import family_matrix, get_profile
+from .scoring import ScoreResult, make_batch_scorer, score
+
+
+@dataclass
+class FamilyAnalysis:
+    """Results of every step for one family (see :func:`analyse_family`)."""
+
+    family: str
+    label: str
+    matrix: DecisionMatrix
+    result: ScoreResult
+    monte_carlo: rb.MonteCarloResult | None = None
+    smaa: rb.SMAAResult | None = None
+    sobol: rb.SobolResult | None = None
+    methods_agreement: pd.DataFrame | None = None
+    profiles_agreement: pd.DataFrame | None = None
+    loo_dimensions: rb.LeaveOneOutResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_ranked(self) -> int:
+        return int(self.result.ranked.sum())
+
+    def summary_table(self) -> pd.DataFrame:
+        """Ranking with rank intervals: one row per case, French labels, ranked cases first."""
+        r = self.result
+        df = pd.DataFrame({
+            "identifiant": list(r.matrix.case_ids),
+            "Cas": list(r.matrix.case_names),
+            "Score": r.scores,
+            "Rang nominal": np.where(r.ranked, r.ranks, 0),
+            "Couverture": r.coverage,
+            "Statut": r.status_labels(),
+        })
+        if self.monte_carlo is not None:
+            mc = self.monte_carlo
+            df["Rang médian"] = mc.median_rank
+            df["Rang P5"] = mc.rank_p05
+            df["Rang P95"] = mc.rank_p95
+            df["P(1er)"] = mc.p_first
+            df[f"P(top {mc.top_k})"] = mc.p_top_k
+            df["Stabilité"] = mc.stability if mc.stability is not None else ""
+            df["Pourquoi"] = mc.stability_reason if mc.stability_reason is not None else ""
+        key = np.where(df["Rang nominal"] > 0, df["Rang nominal"], 10**9)
+        df = df.assign(_k=key, _s=-np.nan_to_num(df["Score"].to_numpy(dtype=float), nan=-np.inf))
+        return df.sort_values(["_k", "_s", "identifiant"]).drop(columns=["_k", "_s"]).reset_index(drop=True)
+
+    def robust_leaders(self, min_p_top: float) -> list[str]:
+        """Cases whose probability of being in the top k is at least ``min_p_top``."""
+        if self.monte_carlo is None:
+            return []
+        mc = self.monte_carlo
+        return [cid for cid, p in zip(mc.case_ids, mc.p_top_k) if p >= min_p_top]
+
+
+def analyse_family(project, family: str, params, *, robustness: bool = True, sobol: bool = True,
+                   profiles: bool = True) -> FamilyAnalysis:
+    """Score one family and test the ranking's robustness.
+
+    Parameters
+    ----------
+    project : validate.Project
+    family : str
+    params : schema.ReportParams
+        Profile, method, normalisation, seed and number of draws of the run.
+    robustness, sobol, profiles : bool
+        Skip the costlier steps (for quick looks).
+    """
+    settings = project.settings
+    rs = settings.robustness
+    matrix = family_matrix(project, family)
+    profile = get_profile(project, params.profile)
+    res = score(matrix, profile, settings, method=params.method, normalisation=params.normalisation)
+    fa = FamilyAnalysis(family, project.families.label(family, plural=True), matrix, res)
+    if not robustness or res.ranked.sum() < 2:
+        if res.ranked.sum() < 2:
+            fa.notes.append("Moins de deux cas classés : pas d'analyse de robustesse.")
+        return fa
+    scorer = make_batch_scorer(matrix, profile, settings)
+    fa.monte_carlo = rb.monte_carlo_from_settings(scorer, rs, params.seed, n_draws=params.n_draws,
+                                                  method=params.method, normalisation=params.normalisation)
+    fa.smaa = rb.smaa_from_monte_carlo(fa.monte_carlo, scorer)
+    fa.methods_agreement = rb.compare_methods(scorer, normalisation=params.normalisation)
+    fa.loo_dimensions = rb.leave_one_dimension_out(scorer, method=params.method, normalisation=params.normalisation)
+    if profiles and len(project.profiles) > 1:
+        scorers = {pid: make_batch_scorer(matrix, pr, settings) for pid, pr in sorted(project.profiles.items())}
+        fa.profiles_agreement = rb.agreement_matrix(
+            rb.profile_rankings(scorers, method=params.method, normalisation=params.normalisation), "kendall")
+    if sobol:
+        labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
+        fa.sobol = rb.sobol_analysis(scorer, rs.sobol_n, params.seed, rs.noise_factor, methods=rs.methods,
+                                     normalisations=rs.normalisations, n_bootstrap=rs.sobol_bootstrap,
+                                     nominal_method=params.method, nominal_normalisation=params.normalisation,
+                                     dimension_labels=labels)
+    return fa

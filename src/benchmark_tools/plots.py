@@ -1,0 +1,191 @@
+"""Charts of the report: dimension profiles, rank intervals, acceptability, Sobol indices, coverage.
+
+Each function returns a matplotlib Figure (nothing is shown or saved here); the notebooks
+display them, as SVG, so that the HTML and the PDF stay sharp.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+
+TEAL = "#0b7a75"
+NAVY = "#0b3d5c"
+ORANGE = "#c77700"
+GREY = "#9aa8b4"
+CMAP = LinearSegmentedColormap.from_list("rapport", ["#f4f1e8", "#9fd3c7", "#0b7a75", "#0b3d5c"])
+
+
+def _short(name: str, width: int = 38) -> str:
+    return textwrap.shorten(name, width=width, placeholder="…")
+
+
+def style() -> None:
+    """House style for every figure (fonts, sizes, no top/right spines)."""
+    plt.rcParams.update({
+        "font.family": "DejaVu Sans", "font.size": 8.5, "axes.titlesize": 10, "axes.labelsize": 8.5,
+        "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
+        "svg.fonttype": "path", "axes.titleweight": "bold", "axes.titlecolor": NAVY,
+    })
+
+
+def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str | None = None):
+    """Cases × dimensions heatmap of the dimension scores (ranked cases first, missing in grey).
+
+    Parameters
+    ----------
+    result : scoring.ScoreResult
+    labels : dict, optional
+        Dimension id → French label.
+    """
+    style()
+    df = result.to_dataframe()
+    m = result.matrix
+    dims = list(m.dimension_ids)
+    dim_labels = [textwrap.fill((labels or {}).get(d, d), 14) for d in dims]
+    order = [m.case_ids.index(cid) for cid in df.index]
+    values = result.dimension_scores[order]
+    names = [_short(m.case_names[i]) + ("" if result.ranked[i] else " *") for i in order]
+    fig, ax = plt.subplots(figsize=(7.2, 0.28 * len(names) + 1.6))
+    masked = np.ma.masked_invalid(values)
+    cmap = CMAP.copy()
+    cmap.set_bad("#e6e9ec")
+    im = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=1)
+    ax.set_xticks(range(len(dims)), dim_labels, fontsize=7.5)
+    ax.set_yticks(range(len(names)), names, fontsize=7.5)
+    ax.xaxis.tick_top()
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            ax.text(j, i, "—" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=6.5,
+                    color="white" if (not np.isnan(v) and v > 0.6) else "#1d2733")
+    ax.spines[:].set_visible(False)
+    cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+    cb.set_label("score de dimension (0 à 1)")
+    if title:
+        ax.set_title(title, pad=28)
+    fig.text(0.01, 0.005, "* cas montré à part (couverture insuffisante) ; — : aucune valeur dans la dimension",
+             fontsize=7, color="#4a5866")
+    fig.tight_layout()
+    return fig
+
+
+def rank_interval_plot(analysis, highlight: list[str] | None = None, title: str | None = None):
+    """Rank intervals (5–95 %) from the Monte Carlo, median and nominal rank, one line per ranked case."""
+    style()
+    mc = analysis.monte_carlo
+    r = analysis.result
+    idx = [i for i in np.argsort(np.where(r.ranked, r.ranks, 10**6), kind="stable") if r.ranked[i]]
+    names = [_short(r.matrix.case_names[i]) for i in idx]
+    fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(idx) + 1.2))
+    hl = set(highlight or [])
+    for y, i in enumerate(idx):
+        color = ORANGE if r.matrix.case_ids[i] in hl else TEAL
+        ax.plot([mc.rank_p05[i], mc.rank_p95[i]], [y, y], color=color, lw=4, alpha=0.35, solid_capstyle="round")
+        ax.plot(mc.median_rank[i], y, "o", color=color, ms=5)
+        ax.plot(r.ranks[i], y, "|", color=NAVY, ms=10, mew=2)
+    ax.set_yticks(range(len(idx)), names)
+    ax.invert_yaxis()
+    n = len(idx)
+    ax.set_xlim(0.5, max(n, 2) + 0.5)
+    ax.set_xticks(range(1, n + 1))
+    ax.set_xlabel("rang (1 = meilleur)")
+    ax.grid(axis="x", color="#e6e9ec", lw=0.6)
+    ax.set_axisbelow(True)
+    if title:
+        ax.set_title(title, loc="left")
+    ax.plot([], [], color=TEAL, lw=4, alpha=0.35, label="intervalle 5–95 % des tirages")
+    ax.plot([], [], "o", color=TEAL, ms=5, label="rang médian")
+    ax.plot([], [], "|", color=NAVY, ms=10, mew=2, label="rang avec les poids du profil")
+    if hl:
+        ax.plot([], [], "o", color=ORANGE, ms=5, label="dispositif de Rennes Métropole")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0 if not title else 1.06), ncol=2, frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None):
+    """Stacked bars of the rank acceptability b1…b_max_rank (SMAA) for the cases that reach them."""
+    style()
+    s = analysis.smaa
+    r = analysis.result
+    acc = s.acceptability[:, :max_rank]
+    keep = [i for i in np.argsort(-acc.sum(axis=1), kind="stable") if acc[i].sum() > 0.005]
+    fig, ax = plt.subplots(figsize=(7.2, 0.3 * max(len(keep), 1) + 1.2))
+    left = np.zeros(len(keep))
+    colors = [NAVY, TEAL, "#7cc4b5", "#cfe9e2", "#eef6f3"]
+    for k in range(acc.shape[1]):
+        vals = acc[keep, k]
+        ax.barh(range(len(keep)), vals, left=left, color=colors[k % len(colors)], label=f"rang {k + 1}")
+        for y, (lft, v) in enumerate(zip(left, vals)):
+            if v >= 0.08:
+                ax.text(lft + v / 2, y, f"{100 * v:.0f} %", ha="center", va="center", fontsize=6.5,
+                        color="white" if k < 2 else "#1d2733")
+        left += vals
+    ax.set_yticks(range(len(keep)), [_short(r.matrix.case_names[i]) for i in keep])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("part des pondérations plausibles")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(ncol=max_rank, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=7)
+    if title:
+        ax.set_title(title, loc="left", pad=18)
+    fig.tight_layout()
+    return fig
+
+
+def sobol_bars(sobol, title: str | None = None):
+    """First-order and total Sobol indices (robustness.SobolResult) with their confidence intervals."""
+    style()
+    order = np.argsort(-np.asarray(sobol.ST, dtype=float), kind="stable")
+    names = [textwrap.shorten(str(sobol.labels[i]), 30, placeholder="…") for i in order]
+    st = np.asarray(sobol.ST, dtype=float)[order]
+    s1 = np.asarray(sobol.S1, dtype=float)[order]
+    err = np.asarray(sobol.ST_conf, dtype=float)[order]
+    y = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(7.2, 0.3 * len(names) + 1.2))
+    ax.barh(y - 0.18, np.clip(st, 0, None), height=0.34, color=TEAL, label="indice total (ST)", xerr=err,
+            error_kw={"ecolor": GREY, "lw": 0.8})
+    ax.barh(y + 0.18, np.clip(s1, 0, None), height=0.34, color="#9fd3c7", label="premier ordre (S1)")
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("part de la variance du décalage moyen des rangs")
+    ax.legend(frameon=False, loc="lower right", fontsize=7)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def coverage_map(matrix, codes: list[str] | None = None, title: str | None = None):
+    """Which criteria have a value for each case: value / missing / not applicable."""
+    style()
+    from .matrix import Status
+
+    st = np.asarray(matrix.status)
+    code = np.select([st == Status.VALUE, st == Status.MISSING], [2, 1], 0)
+    fig, ax = plt.subplots(figsize=(7.4, 0.24 * matrix.n_cases + 1.6))
+    cmap = matplotlib.colors.ListedColormap(["#ffffff", "#f3d9c1", TEAL])
+    ax.imshow(code, aspect="auto", cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
+    ax.set_yticks(range(matrix.n_cases), [_short(n, 34) for n in matrix.case_names], fontsize=7)
+    codes = list(codes or matrix.criterion_ids)
+    ax.set_xticks(range(matrix.n_criteria), codes, rotation=90, fontsize=6.5)
+    ax.xaxis.tick_top()
+    ax.set_xticks(np.arange(-0.5, matrix.n_criteria, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, matrix.n_cases, 1), minor=True)
+    ax.grid(which="minor", color="#e6e9ec", lw=0.5)
+    ax.tick_params(which="minor", length=0)
+    handles = [matplotlib.patches.Patch(color=TEAL, label="valeur sourcée"),
+               matplotlib.patches.Patch(color="#f3d9c1", label="manquant (pas de preuve publique)"),
+               matplotlib.patches.Patch(facecolor="#ffffff", edgecolor=GREY, label="sans objet pour la famille")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, frameon=False, fontsize=7)
+    if title:
+        ax.set_title(title, loc="left", pad=40)
+    fig.tight_layout()
+    return fig

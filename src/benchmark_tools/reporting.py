@@ -1,0 +1,381 @@
+"""Building blocks of the report and of the notebooks: tables, sections and texts in French.
+
+Functions return objects that a notebook displays (``Html`` or matplotlib figures), so the
+notebooks stay narration: one call per block. All text that comes from the data goes through
+:func:`benchmark_tools.textutil.escape_html`, so a case text containing HTML stays inert.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cases import FIELD_LABELS, case_sheet_markdown, coverage_table
+from .schema import DESIGN_FIELDS, OUTCOME_FIELDS
+from .textutil import escape_html as e
+from .textutil import fmt_number, fmt_pct
+
+METHOD_LABELS = {"arithmetic": "moyenne arithmétique pondérée", "geometric": "moyenne géométrique pondérée",
+                 "topsis": "TOPSIS", "promethee": "PROMETHEE II"}
+NORMALISATION_LABELS = {"goalposts": "bornes fixes (niveau/4 pour les grilles)", "minmax": "min-max sur les données",
+                        "zscore": "score z", "rank": "rangs"}
+
+
+class Html:
+    """A piece of HTML that a notebook displays as is."""
+
+    def __init__(self, html: str):
+        self.html = html
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def slug(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+
+
+def heading(text: str, level: int = 2, anchor: str | None = None, new_page: bool = False) -> Html:
+    cls = ' class="saut"' if new_page and level == 2 else ""
+    return Html(f'<h{level} id="{anchor or slug(text)}"{cls}>{e(text)}</h{level}>')
+
+
+def setup_notebook() -> None:
+    """Figures as SVG (sharp on screen and paper), French-friendly pandas display."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("svg")
+    except Exception:  # pragma: no cover - outside IPython
+        pass
+    from .plots import style
+
+    style()
+    pd.set_option("display.max_rows", 200)
+    pd.set_option("display.max_columns", 50)
+    pd.set_option("display.width", 200)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def html_table(df: pd.DataFrame, caption: str | None = None, *, pct: list[str] | None = None,
+               dec: dict[str, int] | None = None, link_cols: list[str] | None = None, index: bool = False,
+               css_class: str = "tableau") -> Html:
+    """A readable, escaped HTML table: numbers right-aligned and formatted the French way."""
+    pct = set(pct or [])
+    dec = dec or {}
+    link_cols = set(link_cols or [])
+    cols = ([df.index.name or ""] if index else []) + [str(c) for c in df.columns]
+    numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])}
+    out = [f'<table class="{css_class}">']
+    if caption:
+        out.append(f"<caption>{e(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(
+        f'<th class="num">{e(c)}</th>' if c in {str(x) for x in numeric} else f"<th>{e(c)}</th>" for c in cols) + "</tr></thead><tbody>")
+    for idx, row in df.iterrows():
+        cells = [f"<td>{e(idx)}</td>"] if index else []
+        for c in df.columns:
+            v = row[c]
+            if c in pct:
+                cells.append(f'<td class="num">{fmt_pct(v, dec.get(c, 0))}</td>')
+            elif c in numeric:
+                if isinstance(v, (float, np.floating)) and np.isnan(v):
+                    txt = "—"
+                elif isinstance(v, (int, np.integer)) or (isinstance(v, float) and float(v).is_integer() and c not in dec):
+                    txt = fmt_number(int(v)) if abs(v) >= 10000 else str(int(v))
+                else:
+                    txt = fmt_number(float(v), dec.get(c, 2))
+                cells.append(f'<td class="num">{txt}</td>')
+            elif c in link_cols and isinstance(v, str) and v.startswith(("http://", "https://")):
+                host = v.split("/")[2]
+                cells.append(f'<td><a href="{e(v)}">{e(host)}</a></td>')
+            elif isinstance(v, bool) or isinstance(v, np.bool_):
+                cells.append(f"<td>{'oui' if v else 'non'}</td>")
+            else:
+                cells.append(f"<td>{e('' if v is None or (isinstance(v, float) and np.isnan(v)) else v)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return Html("".join(out))
+
+
+# --------------------------------------------------------------------------- title page
+
+
+def data_version(root: Path) -> str:
+    """Commit of the repository (if any) and a fingerprint of the case files."""
+    h = hashlib.sha256()
+    files = sorted((root / "data" / "cases").rglob("*.yml"))
+    for f in files:
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    commit = "non versionné"
+    try:
+        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h (%cs)"], capture_output=True,
+                             text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            commit = "commit " + out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return f"{len(files)} fichiers de cas, empreinte {h.hexdigest()[:12]} — {commit}"
+
+
+def title_page(project, params) -> Html:
+    prof = project.profiles.get(params.profile)
+    today = _dt.date.today()
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"]
+    date = f"{today.day} {months[today.month - 1]} {today.year}"
+    fams = ", ".join(project.families.label(f, plural=True) for f in params.families)
+    rows = [
+        ("Date", date),
+        ("Données", data_version(project.root)),
+        ("Profil de pondération", f"{prof.label_fr if prof else params.profile} ({params.profile})"),
+        ("Agrégation", METHOD_LABELS.get(params.method, params.method)),
+        ("Normalisation", NORMALISATION_LABELS.get(params.normalisation, params.normalisation)),
+        ("Tirages Monte Carlo", fmt_number(params.n_draws)),
+        ("Graine aléatoire", str(params.seed)),
+        ("Familles", fams),
+    ]
+    dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
+    return Html(
+        '<section class="page-titre">'
+        '<div class="surtitre">Rennes Métropole — Direction de la participation citoyenne</div>'
+        f'<h1 id="titre" class="toc-skip">{e(params.title)}</h1>'
+        "<p>Budgets participatifs, appels à projets et fonds de concours : ce que font les autres territoires, "
+        "et ce que Rennes Métropole peut en retenir.</p>"
+        f"<dl>{dl}</dl></section>"
+    )
+
+
+def toc() -> Html:
+    """Placeholder replaced by the table of contents when the report is rendered."""
+    return Html("<!--TOC-->")
+
+
+# --------------------------------------------------------------------------- overview of the cases
+
+
+def cases_overview(project) -> Html:
+    """Counts of cases by family, with baseline cases and mean coverage."""
+    cov = coverage_table(project.cases, project.catalogue, project.families)
+    rows = []
+    for fam in project.families.ids:
+        sub = [c for c in project.cases if c.family == fam]
+        if not sub:
+            continue
+        cv = cov[cov["family"] == fam]
+        ref = project.families.get(fam).reference
+        rows.append({
+            "Famille": project.families.label(fam, plural=True) + (f" (cousine : {project.families.label(ref)})" if ref else ""),
+            "Cas": len(sub),
+            "dont hors de France": sum(c.country != "FR" for c in sub),
+            "dont Rennes": sum(c.baseline for c in sub),
+            "Couverture moyenne": float(cv["Couverture"].mean()),
+            "Faits sourcés": int(cv["Faits sourcés"].sum()),
+        })
+    df = pd.DataFrame(rows)
+    return html_table(df, "Les cas étudiés, par famille", pct=["Couverture moyenne"])
+
+
+def cases_list(project, families: list[str] | None = None) -> Html:
+    cov = coverage_table(project.cases, project.catalogue, project.families).set_index("case_id")
+    rows = []
+    for c in project.cases:
+        if families and c.family not in families:
+            continue
+        rows.append({"Cas": c.name, "Territoire": c.territory, "Pays": c.country,
+                     "Famille": project.families.label(c.family), "Édition décrite": c.edition or "",
+                     "Couverture": float(cov.loc[c.id, "Couverture"]), "Rennes": "oui" if c.baseline else ""})
+    return html_table(pd.DataFrame(rows), "Liste des cas", pct=["Couverture"])
+
+
+# --------------------------------------------------------------------------- results by family
+
+
+def family_table(fa) -> Html:
+    """Ranking with rank intervals and stability, for one family."""
+    df = fa.summary_table()
+    top = f"P(top {fa.monte_carlo.top_k})" if fa.monte_carlo is not None else None
+    cols = ["Cas", "Score", "Rang nominal", "Couverture", "Statut"]
+    if fa.monte_carlo is not None:
+        df["Intervalle de rang (5–95 %)"] = [
+            "" if np.isnan(a) else (f"{int(a)}" if a == b else f"{int(a)} à {int(b)}")
+            for a, b in zip(df["Rang P5"], df["Rang P95"])]
+        cols = ["Cas", "Score", "Rang nominal", "Intervalle de rang (5–95 %)", "P(1er)", top, "Stabilité", "Couverture", "Statut"]
+    out = df[cols].copy()
+    out["Rang nominal"] = [str(int(r)) if r > 0 else "—" for r in out["Rang nominal"]]
+    if "Stabilité" in out:
+        out["Stabilité"] = out["Stabilité"].replace({"exclu": "—"})
+    pct = ["Couverture"] + (["P(1er)", top] if top else [])
+    return html_table(out, f"{fa.label} : classement et intervalles de rang", pct=pct, dec={"Score": 3})
+
+
+def robustness_words(fa, project) -> Html:
+    """The robustness of a family's ranking in plain words."""
+    if fa.monte_carlo is None:
+        return Html(f'<div class="encadre alerte"><p>{e(" ".join(fa.notes) or "Pas d’analyse de robustesse.")}</p></div>')
+    mc = fa.monte_carlo
+    r = fa.result
+    ranked = [i for i in range(len(mc.case_ids)) if r.ranked[i]]
+    stable = [i for i in ranked if mc.stability and mc.stability[i] == "stable"]
+    parts = []
+    leader = int(np.argmax(np.where(r.ranked, mc.p_first, -1)))
+    parts.append(
+        f"<p>Sur {fmt_number(mc.n_draws)} pondérations plausibles tirées autour du profil, "
+        f"<strong>{e(r.matrix.case_names[leader])}</strong> arrive en tête dans {fmt_pct(mc.p_first[leader])} des cas "
+        f"et figure parmi les {mc.top_k} premiers dans {fmt_pct(mc.p_top_k[leader])}.</p>")
+    parts.append(f"<p>{len(stable)} des {len(ranked)} positions classées sont <span class='etiquette stable'>stables</span> "
+                 f"(même rang, à un rang près, dans au moins {fmt_pct(fa.monte_carlo.stability_threshold)} des tirages) ; "
+                 f"les autres sont <span class='etiquette fragile'>fragiles</span> : leur rang dépend des poids retenus.</p>")
+    if fa.sobol is not None:
+        order = np.argsort(-np.asarray(fa.sobol.ST))
+        first = order[0]
+        parts.append(
+            f"<p>Le choix qui déplace le plus le classement est <strong>{e(fa.sobol.labels[first])}</strong> "
+            f"(indice total de Sobol {fmt_number(float(fa.sobol.ST[first]), 2)}), devant "
+            f"{e(fa.sobol.labels[order[1]])} ({fmt_number(float(fa.sobol.ST[order[1]]), 2)}).</p>")
+    if fa.methods_agreement is not None:
+        m = fa.methods_agreement.to_numpy()
+        off = m[~np.eye(len(m), dtype=bool)]
+        parts.append(f"<p>Entre les quatre méthodes d'agrégation, l'accord des classements (tau de Kendall) va de "
+                     f"{fmt_number(float(np.nanmin(off)), 2)} à {fmt_number(float(np.nanmax(off)), 2)}.</p>")
+    return Html('<div class="encadre">' + "".join(parts) + "</div>")
+
+
+def baseline_position(fa, project) -> Html:
+    """Where Rennes Métropole's own instrument of this family stands."""
+    r = fa.result
+    ids = list(r.matrix.case_ids)
+    base = [c for c in project.cases_of(fa.family) if c.baseline]
+    if not base:
+        return Html("")
+    items = []
+    for c in base:
+        i = ids.index(c.id)
+        if r.ranked[i] and fa.monte_carlo is not None:
+            mc = fa.monte_carlo
+            items.append(f"<li><strong>{e(c.name)}</strong> : rang {int(r.ranks[i])} sur {int(r.ranked.sum())} "
+                         f"avec le profil, entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} dans 90 % des "
+                         f"pondérations plausibles ; couverture {fmt_pct(r.coverage[i])}.</li>")
+        else:
+            items.append(f"<li><strong>{e(c.name)}</strong> : non classé (couverture {fmt_pct(r.coverage[i])} "
+                         "sous le seuil) ; son profil par dimension reste comparable.</li>")
+    return Html('<div class="encadre"><p>Les dispositifs de Rennes dans cette famille :</p><ul>' + "".join(items) + "</ul></div>")
+
+
+# --------------------------------------------------------------------------- annexes
+
+
+def conflicts_table(project) -> Html:
+    """Facts where sources disagree: the value kept, the alternatives, and why."""
+    rows = []
+    for c in project.cases:
+        paths = ["population", "first_year", "editions_count", "active"] + \
+            [f"design.{n}" for n in DESIGN_FIELDS] + [f"outcomes.{n}" for n in OUTCOME_FIELDS]
+        for p in paths:
+            f = c.fact(p)
+            if f is None or not f.alternatives:
+                continue
+            alts = " ; ".join(f"{a.value} ({a.year})" for a in f.alternatives)
+            rows.append({"Cas": c.name, "Fait": FIELD_LABELS.get(p.split(".")[-1], p), "Valeur retenue": f"{f.value} ({f.year})",
+                         "Autres valeurs": alts, "Pourquoi": f.note or ""})
+    if not rows:
+        return Html("<p>Aucun conflit de sources enregistré.</p>")
+    return html_table(pd.DataFrame(rows), "Faits sur lesquels les sources divergent")
+
+
+def case_sheets(project, families: list[str] | None = None) -> list:
+    """One Markdown sheet per case (facts with sources, scores with evidence)."""
+    from IPython.display import Markdown
+
+    out = []
+    for c in project.cases:
+        if families and c.family not in families:
+            continue
+        out.append(Markdown(case_sheet_markdown(c, project.catalogue, project.families)))
+    return out
+
+
+def bibliography(project) -> Html:
+    """Frameworks cited by the criteria, then the public pages the cases rest on (counted)."""
+    items = []
+    for s in sorted(project.sources.sources, key=lambda s: s.citation):
+        link = f' — <a href="{e(s.url)}">{e(s.url.split("/")[2])}</a>' if s.url and s.url.startswith("http") else ""
+        items.append(f"<li>[{e(s.key)}] {e(s.citation)}{link}</li>")
+    hosts: dict[str, int] = {}
+    for c in project.cases:
+        for f in _all_facts(c):
+            for src in (f.source or "").split(" ; "):
+                if src.startswith("http"):
+                    host = src.split("/")[2]
+                    hosts[host] = hosts.get(host, 0) + 1
+    top = sorted(hosts.items(), key=lambda kv: (-kv[1], kv[0]))
+    pages = "".join(f"<li>{e(h)} ({n} valeurs)</li>" for h, n in top)
+    return Html("<h3 id='cadres-devaluation'>Cadres d'évaluation et références</h3><ol class='petit'>" + "".join(items)
+                + "</ol><h3 id='sources-des-cas'>Sources des cas (sites, par nombre de valeurs)</h3>"
+                "<p class='petit'>Chaque valeur est liée à sa page dans la fiche du cas (annexe précédente).</p>"
+                f"<ul class='petit' style='columns:2'>{pages}</ul>")
+
+
+def _all_facts(case):
+    paths = ["population", "first_year", "editions_count", "active"] + \
+        [f"design.{n}" for n in DESIGN_FIELDS] + [f"outcomes.{n}" for n in OUTCOME_FIELDS]
+    for p in paths:
+        f = case.fact(p)
+        if f is not None and f.value is not None:
+            yield f
+    for f in case.scores.values():
+        if f.value is not None:
+            yield f
+
+
+def executive_summary(project, analyses, params, recommendations=None) -> Html:
+    """The one-page synthèse: what was compared, who leads robustly, where Rennes stands, what to do."""
+    n_cases = len(project.cases)
+    abroad = sum(c.country != "FR" for c in project.cases)
+    prof = project.profiles.get(params.profile)
+    li = [f"<li><strong>{n_cases} dispositifs réels</strong> ont été comparés, dont {abroad} hors de France, sur "
+          f"{len(project.catalogue.criteria)} critères en {len(project.catalogue.dimensions)} dimensions tirés de cadres "
+          f"d'évaluation publiés ; chaque valeur renvoie à une page publique.</li>"]
+    for fa in analyses:
+        r = fa.result
+        if fa.monte_carlo is None or not r.ranked.any():
+            li.append(f"<li><strong>{e(fa.label)}</strong> : trop peu de cas suffisamment documentés pour un classement "
+                      f"({int(r.ranked.sum())} classé(s)) ; le rapport compare leurs profils par dimension.</li>")
+            continue
+        mc = fa.monte_carlo
+        lead = [i for i in np.argsort(-mc.p_top_k) if r.ranked[i]][:3]
+        names = ", ".join(f"{e(r.matrix.case_names[i])} ({fmt_pct(mc.p_top_k[i])})" for i in lead)
+        li.append(f"<li><strong>{e(fa.label)}</strong> ({int(r.ranked.sum())} cas classés sur {len(r.ranked)}) : "
+                  f"les plus souvent dans le trio de tête sur les pondérations plausibles sont {names}.</li>")
+        ids = list(r.matrix.case_ids)
+        for c in project.cases_of(fa.family):
+            if c.baseline:
+                i = ids.index(c.id)
+                if r.ranked[i]:
+                    li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang {int(r.ranks[i])} "
+                              f"(entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids).</li>")
+    if recommendations:
+        for fam, rs in recommendations.items():
+            top = rs[:2] if isinstance(rs, list) else []
+            for t in top:
+                li.append(f"<li>{e(t)}</li>")
+    li.append(f"<li>Lecture : profil « {e(prof.label_fr if prof else params.profile)} », "
+              f"{e(METHOD_LABELS.get(params.method, params.method))} ; un rang n'est donné qu'avec son intervalle, "
+              "et un cas trop peu documenté est montré à part plutôt que complété par une estimation.</li>")
+    return Html('<div class="synthese"><ul>' + "".join(li) + "</ul></div>")
