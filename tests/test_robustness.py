@@ -659,3 +659,28 @@ def test_with_the_engine_batch_scorer():
     lodo = rb.leave_one_dimension_out(sc)
     assert lodo.ranks.shape == (3, 12)
     assert rb.compare_methods(sc).shape == (len(sc.methods),) * 2
+
+
+def test_engine_callables_for_criterion_removal_and_rank_reversal():
+    config = pytest.importorskip("benchmark_tools.config")
+    scoring = pytest.importorskip("benchmark_tools.scoring")
+    from benchmark_tools.matrix import DecisionMatrix
+    from benchmark_tools.schema import Profile
+
+    settings = config.load_settings()
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, size=(7, 4))
+    matrix = DecisionMatrix.from_arrays(x, dimension_of=["a", "a", "b", "b"])
+    profile = Profile(id="test", label_fr="Test", viewpoint="test", rationale="test",
+                      dimension_weights={"a": 1, "b": 1})
+    nominal = scoring.score(matrix, profile, settings, normalisation="goalposts").scores
+    f = rb.engine_rescore_without(matrix, profile, settings, normalisation="goalposts")
+    # Without k0, dimension a is k1 alone: score = (x1 + (x2 + x3)/2) / 2 (goalposts (0, 1)).
+    assert_allclose(f("k0"), (x[:, 1] + (x[:, 2] + x[:, 3]) / 2) / 2)
+    res = rb.leave_one_criterion_out(f, list(matrix.criterion_ids), nominal, matrix.case_ids)
+    assert res.ranks.shape == (4, 7)
+    g = rb.engine_scores_on_subset(matrix, profile, settings, normalisation="goalposts")
+    rr = rb.rank_reversal(g, matrix.case_ids)
+    assert (rr.n_reversed == 0).all()  # fixed goalposts: no rank reversal
+    g2 = rb.engine_scores_on_subset(matrix, profile, settings, normalisation="minmax")
+    assert_allclose(g2(np.arange(7)), scoring.score(matrix, profile, settings, normalisation="minmax").scores)

@@ -192,8 +192,9 @@ def geometric(scores: np.ndarray, weights, floor: float) -> np.ndarray:
 
     ``S[k, i] = exp(Σ_d w[k, d]·a[i, d]·ln max(s[i, d], floor) / Σ_d w[k, d]·a[i, d])``.
     The floor (``settings.scoring.geometric_floor``) keeps a zero dimension from zeroing the
-    whole score, while still penalising it strongly: with a floor of 0.01, one zero
-    dimension out of seven of equal weight caps the score at about 0.52 of what it would be.
+    whole score, while still penalising it strongly: with a floor of 0.01, a zero on one
+    dimension out of seven of equal weight multiplies the score by 0.01^(1/7) ≈ 0.52 compared
+    with a score of 1 on that dimension.
 
     Parameters
     ----------

@@ -34,6 +34,7 @@ class FamilyAnalysis:
     profiles_agreement: pd.DataFrame | None = None
     loo_dimensions: rb.LeaveOneOutResult | None = None
     notes: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_ranked(self) -> int:
@@ -44,7 +45,7 @@ class FamilyAnalysis:
         r = self.result
         df = pd.DataFrame({
             "identifiant": list(r.matrix.case_ids),
-            "Cas": list(r.matrix.case_names),
+            "Cas": [self.names.get(cid, nm) for cid, nm in zip(r.matrix.case_ids, r.matrix.case_names)],
             "Score": r.scores,
             "Rang nominal": np.where(r.ranked, r.ranks, 0),
             "Couverture": r.coverage,
@@ -89,7 +90,10 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
     matrix = family_matrix(project, family)
     profile = get_profile(project, params.profile)
     res = score(matrix, profile, settings, method=params.method, normalisation=params.normalisation)
-    fa = FamilyAnalysis(family, project.families.label(family, plural=True), matrix, res)
+    from .reporting import short_names
+
+    fa = FamilyAnalysis(family, project.families.label(family, plural=True), matrix, res,
+                        names=short_names(project.cases_of(family)))
     if not robustness or res.ranked.sum() < 2:
         if res.ranked.sum() < 2:
             fa.notes.append("Moins de deux cas classés : pas d'analyse de robustesse.")

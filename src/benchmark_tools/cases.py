@@ -264,7 +264,7 @@ def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families) ->
     vals = criterion_values(case, catalogue, families)
     applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
     n_val = sum(vals[c.id] is not None for c in applicable)
-    lines = [f"### {e(case.name)}", ""]
+    lines = [f"#### {e(case.name)}", ""]
     meta = [f"**Famille** : {e(families.label(case.family))}", f"**Territoire** : {e(case.territory)} ({e(case.country)})"]
     if case.edition:
         meta.append(f"**Édition décrite** : {e(case.edition)}")

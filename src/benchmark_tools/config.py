@@ -61,6 +61,7 @@ _TYPE_WORDS = {
     "int": "un nombre entier",
     "float": "un nombre",
     "str": "du texte",
+    "string": "du texte",
     "bool": "true ou false",
     "dict": "une table de clés (mapping)",
     "list": "une liste",

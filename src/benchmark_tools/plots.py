@@ -35,7 +35,8 @@ def style() -> None:
     })
 
 
-def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str | None = None):
+def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str | None = None,
+                      names: dict[str, str] | None = None):
     """Cases × dimensions heatmap of the dimension scores (ranked cases first, missing in grey).
 
     Parameters
@@ -51,7 +52,8 @@ def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str |
     dim_labels = [textwrap.fill((labels or {}).get(d, d), 14) for d in dims]
     order = [m.case_ids.index(cid) for cid in df.index]
     values = result.dimension_scores[order]
-    names = [_short(m.case_names[i]) + ("" if result.ranked[i] else " *") for i in order]
+    names_ = names or {}
+    names = [_short(names_.get(m.case_ids[i], m.case_names[i])) + ("" if result.ranked[i] else " *") for i in order]
     fig, ax = plt.subplots(figsize=(7.2, 0.28 * len(names) + 1.6))
     masked = np.ma.masked_invalid(values)
     cmap = CMAP.copy()
@@ -76,13 +78,14 @@ def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str |
     return fig
 
 
-def rank_interval_plot(analysis, highlight: list[str] | None = None, title: str | None = None):
+def rank_interval_plot(analysis, highlight: list[str] | None = None, title: str | None = None,
+                       names: dict[str, str] | None = None):
     """Rank intervals (5–95 %) from the Monte Carlo, median and nominal rank, one line per ranked case."""
     style()
     mc = analysis.monte_carlo
     r = analysis.result
     idx = [i for i in np.argsort(np.where(r.ranked, r.ranks, 10**6), kind="stable") if r.ranked[i]]
-    names = [_short(r.matrix.case_names[i]) for i in idx]
+    names = [_short((names or {}).get(r.matrix.case_ids[i], r.matrix.case_names[i])) for i in idx]
     fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(idx) + 1.2))
     hl = set(highlight or [])
     for y, i in enumerate(idx):
@@ -110,7 +113,7 @@ def rank_interval_plot(analysis, highlight: list[str] | None = None, title: str 
     return fig
 
 
-def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None):
+def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None, names: dict[str, str] | None = None):
     """Stacked bars of the rank acceptability b1…b_max_rank (SMAA) for the cases that reach them."""
     style()
     s = analysis.smaa
@@ -128,7 +131,7 @@ def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None):
                 ax.text(lft + v / 2, y, f"{100 * v:.0f} %", ha="center", va="center", fontsize=6.5,
                         color="white" if k < 2 else "#1d2733")
         left += vals
-    ax.set_yticks(range(len(keep)), [_short(r.matrix.case_names[i]) for i in keep])
+    ax.set_yticks(range(len(keep)), [_short((names or {}).get(r.matrix.case_ids[i], r.matrix.case_names[i])) for i in keep])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("part des pondérations plausibles")
@@ -163,7 +166,7 @@ def sobol_bars(sobol, title: str | None = None):
     return fig
 
 
-def coverage_map(matrix, codes: list[str] | None = None, title: str | None = None):
+def coverage_map(matrix, codes: list[str] | None = None, title: str | None = None, names: dict[str, str] | None = None):
     """Which criteria have a value for each case: value / missing / not applicable."""
     style()
     from .matrix import Status
@@ -173,7 +176,7 @@ def coverage_map(matrix, codes: list[str] | None = None, title: str | None = Non
     fig, ax = plt.subplots(figsize=(7.4, 0.24 * matrix.n_cases + 1.6))
     cmap = matplotlib.colors.ListedColormap(["#ffffff", "#f3d9c1", TEAL])
     ax.imshow(code, aspect="auto", cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
-    ax.set_yticks(range(matrix.n_cases), [_short(n, 34) for n in matrix.case_names], fontsize=7)
+    ax.set_yticks(range(matrix.n_cases), [_short((names or {}).get(cid, n), 34) for cid, n in zip(matrix.case_ids, matrix.case_names)], fontsize=7)
     codes = list(codes or matrix.criterion_ids)
     ax.set_xticks(range(matrix.n_criteria), codes, rotation=90, fontsize=6.5)
     ax.xaxis.tick_top()

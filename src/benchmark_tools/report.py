@@ -56,7 +56,7 @@ def parse_overrides(overrides: list[str]) -> dict:
     return out
 
 
-def load_params(root: Path, overrides: list[str] | None = None) -> ReportParams:
+def load_params(root: Path, overrides: list[str] | None = None, values: dict | None = None) -> ReportParams:
     """The run parameters: ``benchmark/report.yml`` updated by the overrides, validated.
 
     Raises
@@ -69,6 +69,7 @@ def load_params(root: Path, overrides: list[str] | None = None) -> ReportParams:
     if base is None:
         raise ValidationFailed(problems)
     extra = parse_overrides(overrides or [])
+    extra.update(values or {})
     known = list(ReportParams.model_fields)
     unknown = [k for k in extra if k not in known]
     if unknown:
@@ -150,8 +151,7 @@ def execute_notebook(src: Path, out_dir: Path, params: dict, root: Path, kernel_
                             progress_bar=False, log_output=False, execution_timeout=timeout)
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(
-            f"le notebook {src.name} a échoué à la cellule {exc.exec_count} : {exc.ename}: {exc.evalue}\n"
-            f"Le notebook exécuté est gardé pour inspection : {out}"
+            f"le notebook {src.name} a échoué à la cellule {exc.exec_count} : {exc.ename}: {exc.evalue}"
         ) from None
     return NotebookRun(src.name, time.perf_counter() - t0, out)
 
@@ -314,7 +314,8 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
         failed = work.with_name(work.name.replace(".partial", ".failed"))
         if work.exists():
             work.rename(failed)
-        echo(f"Échec : l'exécution est gardée dans {failed} ; reports/latest n'a pas changé.")
+        echo(f"Échec : l'exécution (notebooks exécutés compris) est gardée pour inspection dans {failed} ; "
+             "reports/latest n'a pas changé.")
         raise
     finally:
         for k, v in env_keep.items():

@@ -379,3 +379,105 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
               f"{e(METHOD_LABELS.get(params.method, params.method))} ; un rang n'est donné qu'avec son intervalle, "
               "et un cas trop peu documenté est montré à part plutôt que complété par une estimation.</li>")
     return Html('<div class="synthese"><ul>' + "".join(li) + "</ul></div>")
+
+
+def run_params(**values):
+    """The run parameters of a notebook: its parameters cell's literals over ``benchmark/report.yml``.
+
+    Unknown names are an error (the same rule as the runner).
+    """
+    from .config import find_root
+    from .report import load_params
+
+    return load_params(find_root(), values={k: (list(v) if isinstance(v, tuple) else v)
+                                            for k, v in values.items() if v is not None})
+
+
+def figure(fig):
+    """Display a matplotlib figure once (as SVG) and close it, so it is not shown twice."""
+    import matplotlib.pyplot as plt
+    from IPython.display import SVG
+    import io
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    return SVG(buf.getvalue())
+
+
+def method_summary(project, params) -> Html:
+    """The run's methodological choices in one box, with the numbers."""
+    s = project.settings
+    prof = project.profiles[params.profile]
+    dims = project.catalogue.dimensions
+    w = prof.normalised_dimension_weights([d.id for d in dims])
+    weights = ", ".join(f"{d.label_fr} {fmt_pct(x)}" for d, x in zip(dims, w))
+    rs = s.robustness
+    scheme = {"multiplicative": f"chaque poids multiplié par un facteur tiré entre {fmt_number(1 - rs.noise_factor, 2)} et "
+                                f"{fmt_number(1 + rs.noise_factor, 2)}, puis renormalisé (comme COINr)",
+              "dirichlet": f"loi de Dirichlet centrée sur le profil (concentration {fmt_number(rs.dirichlet_concentration)})",
+              "simplex": "tirages uniformes de toutes les pondérations possibles"}[rs.weight_scheme]
+    items = [
+        f"<li><strong>Profil « {e(prof.label_fr)} »</strong> — {e(prof.viewpoint)} Poids : {e(weights)}.</li>",
+        f"<li><strong>Agrégation</strong> : {e(METHOD_LABELS[params.method])} des dimensions ; "
+        f"normalisation : {e(NORMALISATION_LABELS[params.normalisation])}.</li>",
+        f"<li><strong>Seuil de couverture</strong> : un cas est classé s'il a une valeur pour au moins "
+        f"{fmt_pct(s.scoring.coverage_threshold)} des critères applicables ; sinon il est montré à part.</li>",
+        f"<li><strong>Pondérations plausibles</strong> : {fmt_number(params.n_draws)} tirages, {e(scheme)} ; "
+        f"graine {params.seed}.</li>",
+        f"<li><strong>Sensibilité</strong> : indices de Sobol sur les poids des {len(dims)} dimensions, la méthode "
+        f"({', '.join(METHOD_LABELS[m] for m in rs.methods)}) et la normalisation "
+        f"({', '.join(NORMALISATION_LABELS[n] for n in rs.normalisations)}).</li>",
+    ]
+    return Html('<div class="encadre"><ul>' + "".join(items) + "</ul></div>")
+
+
+def coverage_words(project, analyses) -> Html:
+    """What the public evidence covers, said plainly, with the consequence for the rankings."""
+    cov = coverage_table(project.cases, project.catalogue, project.families)
+    parts = [f"<p>Les pages publiques renseignent en moyenne {fmt_pct(float(cov['Couverture'].mean()))} des critères "
+             f"applicables à un cas (de {fmt_pct(float(cov['Couverture'].min()))} à "
+             f"{fmt_pct(float(cov['Couverture'].max()))}). Les critères les moins souvent documentés sont ceux qui "
+             "demandent des données internes : coût de gestion, délais de paiement, représentativité des "
+             "participants, cotation climat des dépenses.</p>"]
+    for fa in analyses:
+        r = fa.result
+        parts.append(f"<li>{e(fa.label)} : {int(r.ranked.sum())} cas classés sur {len(r.ranked)}.</li>")
+    return Html('<div class="encadre alerte">' + parts[0] + "<ul>" + "".join(parts[1:]) + "</ul>"
+                "<p>Les cas sous le seuil restent dans le rapport : leur profil par dimension est montré, sans rang.</p></div>")
+
+
+def shift_headings(md: str, by: int = 1, drop_first_title: bool = True) -> str:
+    """Markdown with every heading pushed ``by`` levels down (an annex inside a section)."""
+    lines = md.splitlines()
+    if drop_first_title and lines and lines[0].startswith("## "):
+        lines = lines[1:]
+    return "\n".join(("#" * by + ln) if re.match(r"^#{1,5} ", ln) else ln for ln in lines)
+
+
+def criteria_annex(project):
+    """The criteria reference, headings demoted to sit under « Annexes › Référentiel des critères »."""
+    from IPython.display import Markdown
+
+    from .criteria import criteria_markdown
+
+    return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1))
+
+
+def short_names(cases) -> dict[str, str]:
+    """Short labels for charts and tables: ``short_name`` when given, else the territory,
+    completed by the edition when two cases of the list share a territory."""
+    count: dict[str, int] = {}
+    for c in cases:
+        count[c.territory] = count.get(c.territory, 0) + 1
+    out = {}
+    for c in cases:
+        if getattr(c, "short_name", None):
+            out[c.id] = c.short_name
+        elif count[c.territory] > 1:
+            import textwrap
+
+            out[c.id] = f"{c.territory} — " + textwrap.shorten(c.edition or c.name, 26, placeholder="…")
+        else:
+            out[c.id] = c.territory
+    return out

@@ -10,6 +10,22 @@ rank array: no loop over draws anywhere in this module.
 Ranks are competition ranks from :func:`benchmark_tools.ranking.rank_desc` (1 = best, ties
 share the best rank, 0 = not ranked).
 
+Contents
+--------
+- :func:`draw_weights` — random weight vectors (multiplicative / Dirichlet / simplex, bounds);
+- :func:`monte_carlo` (:func:`monte_carlo_from_settings`) → :class:`MonteCarloResult`: rank
+  percentiles, P(first), P(top k), stable/fragile labels with their reason;
+- :func:`smaa`, :func:`smaa_from_monte_carlo` → :class:`SMAAResult`: rank acceptability,
+  central weights, confidence factors, holistic acceptability, pairwise winning indices;
+- :func:`sobol_analysis` → :class:`SobolResult`: S1 and ST of the mean absolute rank shift
+  for the weights, the method and the normalisation;
+- :func:`leave_one_dimension_out`, :func:`leave_one_criterion_out` → :class:`LeaveOneOutResult`;
+- :func:`kendall_tau`, :func:`weighted_spearman`, :func:`agreement_matrix`,
+  :func:`compare_methods`, :func:`compare_profiles`;
+- :func:`rank_reversal` → :class:`RankReversalResult`;
+- :func:`engine_rescore_without`, :func:`engine_scores_on_subset`: the callables the last
+  two checks need, built on :mod:`benchmark_tools.scoring`.
+
 Sources for the methods
 -----------------------
 - Monte Carlo on weights, rank percentiles, mean absolute rank shift as the output of the
@@ -1397,3 +1413,59 @@ def rank_reversal(
     return RankReversalResult(
         removed, np.array(pairs), np.array(rev), np.array(chg), np.array(lead, dtype=bool)
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Callables built on the engine (for leave-one-criterion-out and rank reversal)
+# ---------------------------------------------------------------------------------------------
+
+
+def _engine_scores(matrix, profile, settings, method, normalisation) -> np.ndarray:
+    from benchmark_tools import scoring
+
+    res = scoring.score(matrix, profile, settings, method=method, normalisation=normalisation)
+    return np.where(res.ranked, res.scores, np.nan)
+
+
+def engine_rescore_without(matrix, profile, settings, *, method: str | None = None,
+                           normalisation: str | None = None) -> Callable[[str], np.ndarray]:
+    """A ``rescore_without(criterion_id)`` for :func:`leave_one_criterion_out`, on the engine.
+
+    The criterion is marked "not applicable" for every case of the
+    :class:`~benchmark_tools.matrix.DecisionMatrix`: it then leaves the mean of its dimension
+    (the other criteria's weights are renormalised) and the coverage count, exactly as if it
+    were not in the catalogue. Scores of cases that are not ranked are NaN.
+    """
+    from benchmark_tools.matrix import NOT_APPLICABLE
+
+    ids = list(matrix.criterion_ids)
+
+    def rescore_without(criterion_id: str) -> np.ndarray:
+        if criterion_id not in ids:
+            raise ValueError(f"Critère inconnu : {criterion_id!r}.")
+        status = np.array(matrix.status)
+        status[:, ids.index(criterion_id)] = NOT_APPLICABLE
+        return _engine_scores(matrix.replace(status=status), profile, settings, method, normalisation)
+
+    return rescore_without
+
+
+def engine_scores_on_subset(matrix, profile, settings, *, method: str | None = None,
+                            normalisation: str | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """A ``scores_on_subset(keep)`` for :func:`rank_reversal`, on the engine.
+
+    Scores the sub-matrix of the cases ``keep`` (row positions), so that the data-driven
+    scales, the TOPSIS ideal and the PROMETHEE comparisons see only those cases.
+    """
+
+    def scores_on_subset(keep: np.ndarray) -> np.ndarray:
+        keep = np.asarray(keep, dtype=int)
+        sub = matrix.replace(
+            case_ids=tuple(matrix.case_ids[i] for i in keep),
+            case_names=tuple(matrix.case_names[i] for i in keep),
+            values=np.asarray(matrix.values)[keep],
+            status=np.asarray(matrix.status)[keep],
+        )
+        return _engine_scores(sub, profile, settings, method, normalisation)
+
+    return scores_on_subset

@@ -11,6 +11,13 @@ import tempfile
 from pathlib import Path
 
 
+def _umask_mode() -> int:
+    # mkstemp creates files readable by the owner only; outputs get the usual permissions.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_text_atomic(path: Path | str, text: str, *, overwrite: bool = True) -> Path:
     """Write ``text`` (UTF-8, LF) to ``path`` atomically.
 
@@ -29,6 +36,7 @@ def write_text_atomic(path: Path | str, text: str, *, overwrite: bool = True) ->
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -45,6 +53,7 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -174,6 +174,7 @@ class Case(Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: StrictStr
+    short_name: StrictStr | None = None
     family: StrictStr
     territory: StrictStr
     country: str = Field(pattern=r"^[A-Z]{2}$")

@@ -119,18 +119,28 @@ def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
 
 def short_names(case_ids: Sequence[str], territories: Sequence[str], families: Sequence[str],
                 family_labels: Mapping[str, str] | None = None) -> list[str]:
-    """Short labels for a map: the territory, plus the family when a territory repeats."""
+    """Short labels for a map: the territory, plus the family or an id suffix when it repeats.
+
+    Two cases of the same territory and family are told apart by what their identifiers do
+    not share (``bordeaux_bp`` / ``bordeaux_bp_climat_2024`` → « Bordeaux », « Bordeaux
+    (climat 2024) »).
+    """
     terr = [str(t) for t in territories]
     out = []
     for cid, t, f in zip(case_ids, terr, families):
         if terr.count(t) == 1:
             out.append(t)
             continue
-        same = [(c, ff) for c, tt, ff in zip(case_ids, terr, families) if tt == t]
-        if sum(ff == f for _, ff in same) == 1:
+        same = [c for c, tt, ff in zip(case_ids, terr, families) if tt == t and ff == f]
+        if len(same) == 1:
             out.append(f"{t} ({(family_labels or {}).get(f, f)})")
-        else:
-            out.append(f"{t} ({cid})")
+            continue
+        parts = [c.split("_") for c in same]
+        n_common = 0
+        while all(len(p) > n_common and p[n_common] == parts[0][n_common] for p in parts):
+            n_common += 1
+        rest = " ".join(cid.split("_")[n_common:])
+        out.append(f"{t} ({rest})" if rest else t)
     return out
 
 

@@ -142,6 +142,8 @@ def check_value(v, kind: str, extra, *, file, case_id, path, line, settings) -> 
             return prob("un nombre est attendu" + hint, "un nombre")
         if v != v:  # NaN
             return prob("valeur non numérique (NaN)", "un nombre")
+        if v in (float("inf"), float("-inf")):
+            return prob("valeur infinie : un nombre fini est attendu", "un nombre fini")
         if kind in ("integer", "age", "year", "level") and not float(v).is_integer():
             return prob("un nombre entier est attendu", "un entier")
         if kind == "percent" and not 0 <= v <= 100:
@@ -181,6 +183,13 @@ def check_value(v, kind: str, extra, *, file, case_id, path, line, settings) -> 
 
 
 # --------------------------------------------------------------------------- cases
+
+
+def criterion_value_kind(crit) -> str:
+    """Kind of value a criterion's score takes: ``level`` (grid 0–4), ``percent`` or ``number``."""
+    if crit.type == "ordinal":
+        return "level"
+    return "percent" if (crit.unit or "").strip() == "%" else "number"
 
 
 def check_case(case: Case, doc, file: str, path: Path, *, catalogue: Catalogue | None,
@@ -250,9 +259,7 @@ def check_case(case: Case, doc, file: str, path: Path, *, catalogue: Catalogue |
                 out.append(Problem(file, f"critère non applicable à la famille « {families.label(case.family)} » : "
                                    "retirez cette note", case_id=cid, field=fpath, line=ln,
                                    expected="aucune valeur", found=short(f.value)))
-            kind = "level" if crit.type == "ordinal" else ("percent" if (crit.unit or "").strip() == "%" else "signed")
-            if kind == "signed":
-                kind = "number"
+            kind = criterion_value_kind(crit)
             out += check_fact(f, kind, None, file=file, case_id=cid, path=fpath, line=ln, settings=settings,
                               require_source=not ex_ante)
             if crit.type == "ordinal" and f.value is not None and f.confidence not in (None, "coded"):

@@ -40,6 +40,27 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
 
 
+#: Most values a file may hold once its aliases (``*name``) are expanded: a case file holds a few
+#: thousand; a few nested aliases in a small file can expand to billions (« billion laughs »).
+MAX_EXPANDED_NODES = 200_000
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Number of nodes of the document once aliases are expanded (shared nodes counted each time)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a recursive alias counts once (the constructor refuses it anyway)
+    if isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    else:
+        n = 1
+    memo[key] = n
+    return n
+
+
 def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
@@ -175,16 +196,34 @@ def read_yaml(path: Path | str, display: str | None = None,
             ]
     try:
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            return None, problems + [
+                Problem(display, "trop de valeurs une fois les alias YAML (*…) développés : recopiez les "
+                        "valeurs au lieu d'y renvoyer", expected=f"au plus {MAX_EXPANDED_NODES} valeurs",
+                        found="des alias imbriqués")
+            ]
         data = yaml.load(text, Loader=_UniqueKeyLoader)
+        lines = _index_lines(node) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "syntaxe invalide"
         msg = _french_yaml_error(what)
         return None, problems + [Problem(display, f"YAML mal formé : {msg}", line=line)]
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return None, problems + [
+            Problem(display, "caractère de contrôle interdit dans un fichier YAML : supprimez-le",
+                    line=line, expected="du texte imprimable", found=f"caractère U+{code:04X}")
+        ]
+    except RecursionError:
+        return None, problems + [
+            Problem(display, "structure trop profondément imbriquée", expected="au plus quelques niveaux",
+                    found="des centaines de niveaux")
+        ]
     except yaml.YAMLError as exc:  # pragma: no cover - defensive
         return None, problems + [Problem(display, f"YAML mal formé : {exc}")]
-    lines = _index_lines(node) if node is not None else {}
     return YamlDocument(display, data, lines), problems
 
 
@@ -197,6 +236,12 @@ _YAML_MESSAGES = {
     "found unexpected end of stream": "fin de fichier inattendue (guillemet ou crochet non fermé ?)",
     "did not find expected key": "indentation incohérente ou clé manquante",
     "found unknown escape character": "caractère d'échappement inconnu dans une chaîne entre guillemets",
+    "but found another document": "plusieurs documents dans le fichier (séparateur « --- ») : un seul est attendu",
+    "expected a single document in the stream": "plusieurs documents dans le fichier (séparateur « --- ») : un seul est attendu",
+    "could not determine a constructor for the tag": "étiquette YAML non acceptée (« !!… ») : écrivez une valeur simple",
+    "found character that cannot start any token": "caractère inattendu en début de valeur (mettez la valeur entre guillemets)",
+    "while scanning a quoted scalar": "guillemet non fermé",
+    "found undefined tag handle": "étiquette YAML inconnue (« !… ») : écrivez une valeur simple",
 }
 
 

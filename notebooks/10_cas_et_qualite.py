@@ -1,0 +1,74 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Les cas et la qualité des données
+#
+# Inventaire des cas, couverture des critères par cas et par famille, carte des valeurs manquantes et
+# faits sur lesquels les sources divergent. Aucune valeur manquante n'est complétée : elle est montrée.
+
+# %% tags=["parameters"]
+families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles principales
+run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+
+# %%
+from benchmark_tools import reporting as rp
+from benchmark_tools.cases import coverage_table, criterion_coverage
+from benchmark_tools.pipeline import family_matrix
+from benchmark_tools.plots import coverage_map
+from benchmark_tools.validate import load_project
+
+rp.setup_notebook()
+project = load_project()
+
+# %% [markdown]
+# ## Inventaire
+
+# %%
+rp.cases_overview(project)
+
+# %%
+rp.cases_list(project)
+
+# %% [markdown]
+# ## Couverture par cas
+#
+# Part des critères applicables à la famille du cas qui ont une valeur sourcée (ou calculée à partir de faits sourcés).
+
+# %%
+coverage = coverage_table(project.cases, project.catalogue, project.families)
+rp.html_table(coverage.drop(columns=["family", "case_id"]).sort_values(["Famille", "Couverture"], ascending=[True, False]),
+              "Couverture des critères par cas", pct=["Couverture"])
+
+# %% [markdown]
+# ## Couverture par critère et par famille
+
+# %%
+rp.html_table(criterion_coverage(project.cases, project.catalogue, project.families).reset_index(),
+              "Part des cas renseignés, par critère (vide : sans objet pour la famille)",
+              pct=[project.families.label(f) for f in sorted({c.family for c in project.cases})])
+
+# %% [markdown]
+# ## Carte des valeurs manquantes
+
+# %%
+for fam in families:
+    display(rp.heading(project.families.label(fam, plural=True), 3))
+    display(rp.figure(coverage_map(family_matrix(project, fam), [c.code for c in project.catalogue.criteria],
+                                 names=rp.short_names(project.cases_of(fam)))))
+
+# %% [markdown]
+# ## Conflits de sources
+
+# %%
+rp.conflicts_table(project)

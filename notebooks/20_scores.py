@@ -1,0 +1,69 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Scores par famille
+#
+# Classement des cas de chaque famille avec le profil de pondération de l'exécution, profils par dimension,
+# contributions des critères et explication des écarts au premier. Les cas trop peu documentés sont montrés à part.
+
+# %% tags=["parameters"]
+profile = "equilibre"  # profil de pondération (benchmark/profiles)
+method = "arithmetic"  # arithmetic, geometric, topsis, promethee
+normalisation = "goalposts"  # goalposts, minmax, zscore, rank
+families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles classées
+run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+
+# %%
+from benchmark_tools import reporting as rp
+from benchmark_tools.pipeline import ranking_table, score_family
+from benchmark_tools.plots import dimension_heatmap
+from benchmark_tools.validate import load_project
+
+rp.setup_notebook()
+project = load_project()
+labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
+results = {fam: score_family(project, fam, profile, method, normalisation) for fam in families}
+
+# %% [markdown]
+# ## Classements
+
+# %%
+for fam, res in results.items():
+    display(rp.heading(project.families.label(fam, plural=True), 3))
+    display(rp.html_table(ranking_table(res), f"Classement — {project.families.label(fam, plural=True)}"))
+    display(rp.figure(dimension_heatmap(res, labels, names=rp.short_names(project.cases_of(fam)))))
+
+# %% [markdown]
+# ## Explications : matrice normalisée, poids effectifs, contributions
+#
+# Pour chaque famille, les tables qui expliquent le score : la valeur normalisée de chaque critère, le poids qu'il a
+# réellement eu pour chaque cas (après avoir écarté les critères sans valeur) et sa contribution.
+
+# %%
+for fam, res in results.items():
+    display(rp.heading(project.families.label(fam, plural=True), 3))
+    for table in res.explanations():
+        display(rp.html_table(table.data.reset_index(), table.caption))
+
+# %% [markdown]
+# ## Écart au premier, par dimension
+
+# %%
+for fam, res in results.items():
+    if res.leader is None:
+        continue
+    for case in project.cases_of(fam):
+        if case.baseline and case.id != res.leader:
+            display(rp.html_table(res.gap_to_leader(case.id).reset_index(),
+                                  f"{case.name} : écart au premier, par dimension"))

@@ -1,0 +1,56 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Robustesse des classements
+#
+# Un rang ne vaut que s'il résiste à d'autres pondérations et méthodes raisonnables. Pour chaque famille : intervalles
+# de rang sur des pondérations tirées autour du profil (Monte Carlo), acceptabilités de rang (SMAA-2), indices de
+# Sobol (quel choix déplace le plus le classement), accord entre méthodes et entre profils, retrait d'une dimension.
+
+# %% tags=["parameters"]
+profile = "equilibre"  # profil de pondération
+method = "arithmetic"  # méthode d'agrégation
+normalisation = "goalposts"  # normalisation
+seed = 20261128  # graine aléatoire
+n_draws = 2000  # tirages Monte Carlo
+families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles
+run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+
+# %%
+from benchmark_tools import reporting as rp
+from benchmark_tools.analysis import analyse_family
+from benchmark_tools.plots import acceptability_bars, rank_interval_plot, sobol_bars
+from benchmark_tools.validate import load_project
+
+rp.setup_notebook()
+project = load_project()
+params = rp.run_params(profile=profile, method=method, normalisation=normalisation, seed=seed, n_draws=n_draws,
+                       families=families)
+analyses = [analyse_family(project, fam, params) for fam in families]
+
+# %%
+for fa in analyses:
+    display(rp.heading(fa.label, 2))
+    display(rp.family_table(fa))
+    display(rp.robustness_words(fa, project))
+    if fa.monte_carlo is not None:
+        display(rp.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
+        display(rp.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
+        display(rp.html_table(fa.smaa.to_dataframe(max_rank=project.settings.robustness.top_k), "Acceptabilités de rang (SMAA-2)"))
+        display(rp.figure(sobol_bars(fa.sobol)))
+        display(rp.html_table(fa.sobol.to_dataframe(), "Indices de Sobol du décalage moyen des rangs"))
+        display(rp.html_table(fa.methods_agreement.reset_index(), "Accord entre méthodes (tau de Kendall)"))
+        if fa.profiles_agreement is not None:
+            display(rp.html_table(fa.profiles_agreement.reset_index(), "Accord entre profils (tau de Kendall)"))
+        display(rp.html_table(fa.loo_dimensions.to_dataframe(), "Retrait d'une dimension : décalage des rangs"))

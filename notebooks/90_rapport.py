@@ -1,0 +1,175 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+title = "Dispositifs participatifs pour la transition écologique : benchmark et préconisations"  # titre
+profile = "equilibre"  # profil de pondération
+method = "arithmetic"  # méthode d'agrégation
+normalisation = "goalposts"  # normalisation
+seed = 20261128  # graine aléatoire
+n_draws = 2000  # tirages Monte Carlo
+families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles
+run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+
+# %% tags=["remove_cell"]
+from benchmark_tools import reporting as rp
+from benchmark_tools.analysis import analyse_family
+from benchmark_tools.plots import acceptability_bars, dimension_heatmap, rank_interval_plot, sobol_bars
+from benchmark_tools.validate import load_project
+
+rp.setup_notebook()
+project = load_project()
+params = rp.run_params(title=title, profile=profile, method=method, normalisation=normalisation, seed=seed,
+                       n_draws=n_draws, families=families)
+analyses = [analyse_family(project, fam, params) for fam in params.families]
+labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
+
+# %%
+rp.title_page(project, params)
+
+# %%
+rp.toc()
+
+# %% [markdown]
+# ## Synthèse
+
+# %%
+rp.executive_summary(project, analyses, params)
+
+# %% [markdown]
+# ## Contexte et méthode
+#
+# **La demande.** Rennes Métropole (43 communes) veut donner aux habitants, aux associations et aux communes un réel
+# pouvoir d'agir sur la transition écologique, en complément de son plan climat (PCAET) et de sa charte de la
+# participation citoyenne de 2022. Avant de lancer de nouveaux dispositifs — un budget participatif, des appels à
+# projets, des fonds de concours aux communes — la direction de la participation a comparé ce que font d'autres
+# territoires, en France et à l'étranger.
+#
+# **Les cas.** Chaque dispositif étudié est décrit par des faits tirés de pages publiques : chaque valeur garde son
+# adresse, l'année à laquelle elle se rapporte et son niveau de confiance (écrite par la source, calculée à partir
+# d'autres faits, ou codée sur une grille à partir d'une citation). Quand une page manque, la valeur manque : elle
+# n'est jamais estimée.
+#
+# **Les critères.** Les dispositifs sont évalués sur des critères regroupés en sept dimensions — pouvoir d'agir,
+# inclusion, qualité délibérative, transition écologique, transparence, efficience, adéquation territoriale — tirés
+# des cadres d'évaluation publiés (Cabannes pour ONU-Habitat, Sintomer, Smith, OCDE, Arnstein et IAP2, budget vert
+# I4CE) et adaptés par le projet, ce que le référentiel en annexe signale critère par critère.
+#
+# **Le calcul.** Chaque critère est ramené entre 0 et 1 (niveau de grille divisé par 4 ; bornes fixes pour les
+# critères chiffrés, pour qu'un cas ajouté ne déplace pas les autres). Les critères sont moyennés dans leur dimension,
+# puis les dimensions agrégées avec les poids du profil. Un critère sans valeur est écarté et les poids des autres
+# critères de sa dimension sont relevés d'autant ; un critère sans objet pour une famille n'est pas compté comme
+# zéro. Les classements se font à l'intérieur d'une famille.
+#
+# **La robustesse.** Les poids sont des choix politiques. Le rapport ne donne donc jamais un rang seul : il donne
+# l'intervalle des rangs obtenus sur des milliers de pondérations plausibles tirées autour du profil, la probabilité
+# d'être dans le trio de tête, et le choix de méthode qui déplace le plus le classement.
+
+# %%
+rp.method_summary(project, params)
+
+# %% [markdown]
+# ## Les cas étudiés
+
+# %%
+rp.cases_overview(project)
+
+# %%
+rp.coverage_words(project, analyses)
+
+# %% [markdown]
+# ## Résultats par famille
+#
+# Pour chaque famille : le classement avec l'intervalle de rang, le profil des cas par dimension, puis la part des
+# pondérations plausibles où chaque cas occupe les premières places.
+
+# %%
+for fa in analyses:
+    display(rp.heading(fa.label, 3))
+    display(rp.baseline_position(fa, project))
+    display(rp.family_table(fa))
+    display(rp.figure(dimension_heatmap(fa.result, labels, names=fa.names)))
+    if fa.monte_carlo is not None:
+        display(rp.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
+        display(rp.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
+
+# %% [markdown]
+# ## Robustesse : ce qui fait bouger les classements
+#
+# Un classement **stable** garde à peu près ses positions quelles que soient les pondérations raisonnables ; un
+# classement **fragile** dépend des poids choisis, et il faut alors discuter des poids plutôt que des rangs. L'analyse
+# de sensibilité de Sobol dit quel choix — le poids d'une dimension, la méthode d'agrégation ou la normalisation —
+# explique la plus grande part des changements de rang.
+
+# %%
+for fa in analyses:
+    display(rp.heading(fa.label, 3, anchor="robustesse-" + fa.family))
+    display(rp.robustness_words(fa, project))
+    if fa.sobol is not None:
+        display(rp.figure(sobol_bars(fa.sobol)))
+
+# %% [markdown]
+# ## Annexes
+
+# %% [markdown]
+# ### Référentiel des critères
+
+# %%
+rp.criteria_annex(project)
+
+# %% [markdown]
+# ### Fiches des cas
+#
+# Chaque fiche donne les faits avec leur source et leur année, puis les critères codés avec la citation qui les
+# justifie.
+
+# %%
+for sheet in rp.case_sheets(project):
+    display(sheet)
+
+# %% [markdown]
+# ### Couverture des données et conflits de sources
+
+# %%
+rp.cases_list(project)
+
+# %%
+rp.conflicts_table(project)
+
+# %% [markdown]
+# ### Bibliographie
+
+# %%
+rp.bibliography(project)
+
+# %% [markdown]
+# ### Glossaire
+#
+# - **Budget participatif** : part du budget d'une collectivité dont les habitants proposent puis choisissent
+#   l'usage, le plus souvent par un vote.
+# - **Appel à projets** : financement, sur dossier et selon des critères publiés, d'initiatives portées par des
+#   habitants, des associations ou des communes.
+# - **Fonds de concours** : contribution d'une intercommunalité au financement d'un équipement d'une commune membre
+#   (ou l'inverse), décidée par des délibérations concordantes ; son montant ne peut dépasser la part financée par
+#   la commune elle-même, hors subventions.
+# - **PCAET** : plan climat-air-énergie territorial, la stratégie climat d'une intercommunalité.
+# - **Couverture** : part des critères applicables à un cas pour lesquels une valeur sourcée existe.
+# - **Intervalle de rang (5–95 %)** : les rangs entre lesquels un cas se situe dans 90 % des pondérations
+#   plausibles tirées autour du profil.
+# - **Monte Carlo** : répétition du calcul sur des milliers de pondérations tirées au hasard autour du profil.
+# - **SMAA** (analyse d'acceptabilité multicritère stochastique) : la part des pondérations plausibles qui donne à
+#   chaque cas chaque rang ; le poids central d'un cas est la pondération moyenne qui le place premier.
+# - **Indice de Sobol** : la part des variations du classement qu'explique un choix (un poids, la méthode, la
+#   normalisation), seul (premier ordre) ou avec ses interactions (indice total).
+# - **TOPSIS, PROMETHEE II** : deux autres méthodes d'agrégation, utilisées pour vérifier que le classement ne
+#   dépend pas de la seule moyenne pondérée.

@@ -1,0 +1,1420 @@
+"""Evidence-linked recommendations (préconisations) for each instrument family.
+
+The chain, for one family:
+
+1. **Leaders.** The robust top group is not one ranking: it is the set of cases whose
+   probability of being in the top *k* under random weights (Monte Carlo of
+   :mod:`benchmark_tools.robustness`, profile and seed from ``report.yml``, every other
+   parameter from ``settings.robustness``) is at least ``leaders.p_top_k_min`` of
+   ``benchmark/recommendations.yml``. Rennes' own instruments (``baseline: true``) are never
+   counted among the leaders they are compared with.
+2. **Evidence.** Criterion by criterion (normalised values, 1 = best) and design parameter by
+   design parameter (numbers, yes/no, lists), the leaders are compared with the other cases
+   (median, quartiles, share) and with Rennes' current instrument (the family's baseline).
+3. **Rules.** ``recommendations.yml`` holds the rules: a condition from a small closed
+   vocabulary (:data:`RULE_TYPES`), a French text template filled with the computed numbers,
+   a priority, an effort, a horizon and the trade-offs the text must mention. A rule is only
+   emitted when its condition holds *and* at least one supporting case carries a source.
+
+Everything configurable lives in ``benchmark/recommendations.yml`` and in the territory
+profile ``benchmark/territory/rennes_metropole.yml`` (sourced facts only); nothing here is a
+hidden constant except the closed vocabularies.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
+
+from .cases import criterion_fact, derived_fact
+from .config import find_root, load_model, rel
+from .errors import InputError, Problem, ValidationFailed, short
+from .schema import DESIGN_FIELDS, YEAR_PATTERN, Case, ReportParams
+from .textutil import escape_md, fmt_number
+
+TERRITORY_FILE = ("benchmark", "territory", "rennes_metropole.yml")
+RULES_FILE = ("benchmark", "recommendations.yml")
+
+RULE_TYPES = ("baseline_below_leaders", "leaders_above_rest", "baseline_missing_practice",
+              "leaders_share_at_least", "parameter_range")
+CRITERION_RULES = ("baseline_below_leaders", "leaders_above_rest")
+PARAMETER_RULES = ("baseline_missing_practice", "leaders_share_at_least", "parameter_range")
+
+EFFORTS = ("faible", "moyen", "fort")
+HORIZONS = ("court", "moyen", "long")
+HORIZON_LABELS = {"court": "Court terme", "moyen": "Moyen terme", "long": "Long terme"}
+
+_COMMON_PLACEHOLDERS = {"famille", "n_leaders", "cases", "baseline_name", "territory_value", "population"}
+PLACEHOLDERS: dict[str, set[str]] = {
+    "baseline_below_leaders": {"criterion", "baseline", "baseline_raw", "leaders_q1", "leaders_median",
+                               "leaders_q3", "leaders_median_raw", "share_above", "n"},
+    "leaders_above_rest": {"criterion", "leaders_median", "rest_median", "gap", "n", "n_rest", "baseline",
+                           "leaders_median_raw", "rest_median_raw"},
+    "baseline_missing_practice": {"parameter", "practice", "share", "k", "n", "baseline_value"},
+    "leaders_share_at_least": {"parameter", "practice", "share", "k", "n", "rest_share", "n_rest",
+                               "baseline_value"},
+    "parameter_range": {"parameter", "q1", "median", "q3", "n", "baseline_value",
+                        "all_q1", "all_median", "all_q3", "n_all"},
+}
+
+
+# --------------------------------------------------------------------------- design parameters
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A design parameter the rules may name: how to read it from a case and show it."""
+
+    name: str
+    label_fr: str
+    kind: str  # number | bool | list | vocab
+    unit: str = ""
+    decimals: int = 0
+    monetary: bool = False
+    vocabulary: tuple[str, ...] = ()
+
+
+def _vocab(name):
+    extra = DESIGN_FIELDS[name][1]
+    return tuple(extra) if extra else ()
+
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
+    Parameter("per_inhabitant_per_year", "Enveloppe par habitant et par an", "number", "€", 2, monetary=True),
+    Parameter("envelope", "Enveloppe de l'édition ou de la période", "number", "€", 0, monetary=True),
+    Parameter("envelope_period_years", "Durée couverte par l'enveloppe", "number", "ans", 0),
+    Parameter("share_of_investment_budget", "Part du budget d'investissement", "number", "%", 1),
+    Parameter("project_cap", "Plafond par projet", "number", "€", 0, monetary=True),
+    Parameter("project_min", "Plancher par projet", "number", "€", 0, monetary=True),
+    Parameter("funding_rate", "Taux de financement de base", "number", "%", 0),
+    Parameter("funding_rate_max", "Taux maximal avec bonifications", "number", "%", 0),
+    Parameter("own_contribution_min", "Autofinancement minimum du porteur", "number", "%", 0),
+    Parameter("min_age_vote", "Âge minimum pour voter", "number", "ans", 0),
+    Parameter("min_age_propose", "Âge minimum pour proposer", "number", "ans", 0),
+    Parameter("voting_channels", "Canaux de vote", "list", vocabulary=_vocab("voting_channels")),
+    Parameter("voting_channels_count", "Nombre de canaux de vote", "number", "", 0),
+    Parameter("proposer_types", "Types de porteurs admis", "list", vocabulary=_vocab("proposer_types")),
+    Parameter("climate_focus", "Dédié à la transition écologique", "bool"),
+    Parameter("nationality_condition", "Condition de nationalité", "bool"),
+    Parameter("frequency", "Fréquence (calendrier)", "vocab", vocabulary=_vocab("frequency")),
+    Parameter("delivery_tracking_level", "Niveau de suivi public de la réalisation (grille 0–4)", "number",
+              "niveau", 0),
+]}
+
+_ITEM_LABELS = {
+    "en_ligne": "en ligne", "urne": "urne (papier)", "reunion_publique": "réunion publique", "sms": "SMS",
+    "mairie": "en mairie", "mobile": "urne mobile", "ecoles": "dans les écoles",
+    "conseils_de_quartier": "conseils de quartier", "etablissements_scolaires": "établissements scolaires",
+    "coproprietes": "copropriétés", "ess": "structures de l'ESS",
+}
+
+
+def item_label(item) -> str:
+    return _ITEM_LABELS.get(str(item), str(item))
+
+
+# --------------------------------------------------------------------------- French numbers
+
+
+def _fr(x: float | None, decimals: int = 0, unit: str = "") -> str:
+    """French number; NaN/None → « non documenté »."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "non documenté"
+    if unit == "%":
+        return fmt_number(float(x), decimals) + "\u00a0%"
+    if unit == "ans":
+        return fmt_number(float(x), decimals) + "\u00a0ans"
+    if unit == "niveau":
+        return "niveau " + fmt_number(float(x), decimals)
+    return fmt_number(float(x), decimals, unit)
+
+
+def _share(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "non documenté"
+    return fmt_number(100 * float(x), 0) + "\u00a0%"
+
+
+def parse_french_number(text: str) -> float:
+    """The first number of a French-formatted text (tests, round trips): « 1 234,5 € » → 1234.5."""
+    m = re.search(r"-?\d[\d\u202f\u00a0 ]*(?:,\d+)?", text)
+    if not m:
+        raise ValueError(f"aucun nombre dans {text!r}")
+    return float(re.sub(r"[\u202f\u00a0 ]", "", m.group(0)).replace(",", "."))
+
+
+# --------------------------------------------------------------------------- territory profile
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+TerritoryValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[StrictStr]]
+
+
+class TerritoryFact(_Strict):
+    """One sourced fact of the territory profile (the value is required: no source, no fact)."""
+
+    value: TerritoryValue
+    year: Union[StrictInt, StrictStr]
+    source: StrictStr
+    confidence: Literal["documented", "derived", "coded"]
+    note: StrictStr | None = None
+    alternatives: list["TerritoryFact"] = Field(default_factory=list)
+
+
+TerritoryFact.model_rebuild()
+
+
+class TerritoryInstrument(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: StrictStr
+    family: StrictStr
+    case_id: StrictStr | None = None
+    owner: StrictStr | None = None
+    facts: dict[str, TerritoryFact]
+
+
+class TerritoryConstraint(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: StrictStr
+    kind: Literal["institutionnel", "juridique", "capacite", "financier"]
+    facts: dict[str, TerritoryFact]
+
+
+class Territory(_Strict):
+    """The territory profile of ``benchmark/territory/rennes_metropole.yml``."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: StrictStr
+    level: Literal["commune", "epci", "departement", "region", "etat", "autre"]
+    summary: StrictStr
+    facts: dict[str, TerritoryFact]
+    instruments: list[TerritoryInstrument] = Field(default_factory=list)
+    constraints: list[TerritoryConstraint] = Field(default_factory=list)
+    gaps: list[StrictStr] = Field(default_factory=list)
+
+    def fact(self, path: str) -> TerritoryFact | None:
+        """A fact by path: ``communes`` (top level), ``<instrument id>.<fact>`` or ``<constraint id>.<fact>``."""
+        if "." not in path:
+            return self.facts.get(path)
+        owner, name = path.split(".", 1)
+        for group in (self.instruments, self.constraints):
+            for obj in group:
+                if obj.id == owner:
+                    return obj.facts.get(name)
+        return None
+
+
+_URL = re.compile(r"^https?://\S+$")
+
+
+def _check_territory_fact(f: TerritoryFact, file: str, path: str, line) -> list[Problem]:
+    out = []
+    if not _URL.match(f.source.strip()):
+        out.append(Problem(file, "source : une URL publique est attendue", field=path + ".source", line=line,
+                           expected="https://…", found=short(f.source)))
+    if not YEAR_PATTERN.match(str(f.year)):
+        out.append(Problem(file, "année invalide", field=path + ".year", line=line,
+                           expected="une année (2023) ou une période (2024-2026)", found=short(f.year)))
+    if f.confidence in ("derived", "coded") and not (f.note or "").strip():
+        out.append(Problem(file, f"note obligatoire pour une valeur « {f.confidence} »", field=path + ".note",
+                           line=line, expected="la formule ou la preuve citée", found="rien"))
+    for i, alt in enumerate(f.alternatives):
+        out += _check_territory_fact(alt, file, f"{path}.alternatives[{i}]", line)
+    return out
+
+
+def load_territory(root: Path | str | None = None) -> Territory:
+    """Load and check the territory profile; raise :class:`ValidationFailed` with French problems.
+
+    Checks: the schema (unknown keys are errors), each fact's source (URL), year and note,
+    unique ids, known families (``families.yml``) and, for ``case_id``, an existing case file.
+    """
+    root = Path(root) if root else find_root()
+    path = root.joinpath(*TERRITORY_FILE)
+    file = rel(path, root)
+    obj, doc, problems = load_model(path, Territory, root)
+    if obj is None:
+        raise ValidationFailed(problems or [Problem(file, "fichier illisible")])
+
+    def line(*loc):
+        return doc.line_of(loc) if doc is not None else None
+
+    for name, f in obj.facts.items():
+        problems += _check_territory_fact(f, file, f"facts.{name}", line("facts", name))
+    fam_ids = None
+    try:
+        from .config import load_families
+        fam_ids = load_families(root).ids
+    except ValidationFailed:
+        pass
+    seen: set[str] = set()
+    for key, group in (("instruments", obj.instruments), ("constraints", obj.constraints)):
+        for i, item in enumerate(group):
+            base = f"{key}[{i}]"
+            if item.id in seen:
+                problems.append(Problem(file, "identifiant en double", field=base + ".id", line=line(key, i, "id"),
+                                        expected="un identifiant unique", found=item.id))
+            seen.add(item.id)
+            for name, f in item.facts.items():
+                problems += _check_territory_fact(f, file, f"{base}.facts.{name}", line(key, i, "facts", name))
+            if key == "instruments":
+                if fam_ids is not None and item.family not in fam_ids:
+                    hint = difflib.get_close_matches(item.family, fam_ids, n=1)
+                    problems.append(Problem(file, "famille inconnue" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""),
+                                            field=base + ".family", line=line(key, i, "family"),
+                                            expected=", ".join(fam_ids), found=item.family))
+                if item.case_id and not list((root / "data" / "cases").glob(f"*/{item.case_id}.yml")):
+                    problems.append(Problem(file, "cas introuvable dans data/cases", field=base + ".case_id",
+                                            line=line(key, i, "case_id"), expected="l'identifiant d'un cas existant",
+                                            found=item.case_id))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ValidationFailed(problems)
+    return obj
+
+
+# --------------------------------------------------------------------------- rules configuration
+
+
+class Practice(_Strict):
+    """What counts as having a practice: exactly one operator."""
+
+    equals: Union[StrictBool, StrictInt, StrictFloat, StrictStr, None] = None
+    contains: StrictStr | None = None
+    in_: list[StrictStr] | None = Field(default=None, alias="in")
+    at_most: Union[StrictInt, StrictFloat, None] = None
+    at_least: Union[StrictInt, StrictFloat, None] = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one(self):
+        ops = [k for k in ("equals", "contains", "in_", "at_most", "at_least") if getattr(self, k) is not None]
+        if len(ops) != 1:
+            raise ValueError("une pratique a exactement un opérateur parmi equals, contains, in, at_most, at_least")
+        return self
+
+    @property
+    def op(self) -> str:
+        for k in ("equals", "contains", "in_", "at_most", "at_least"):
+            if getattr(self, k) is not None:
+                return k
+        raise AssertionError  # pragma: no cover
+
+    def holds(self, value) -> bool:
+        op = self.op
+        if op == "equals":
+            return value == self.equals
+        if op == "contains":
+            return isinstance(value, list) and self.contains in value
+        if op == "in_":
+            return value in (self.in_ or [])
+        if op == "at_most":
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and value <= self.at_most
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= self.at_least
+
+    def label(self, param: Parameter) -> str:
+        op = self.op
+        if op == "equals":
+            v = self.equals
+            if isinstance(v, bool):
+                return f"{param.label_fr.lower()} : {'oui' if v else 'non'}"
+            return f"{param.label_fr.lower()} : {item_label(v)}"
+        if op == "contains":
+            return f"{param.label_fr.lower()} comprenant « {item_label(self.contains)} »"
+        if op == "in_":
+            return f"{param.label_fr.lower()} parmi : " + ", ".join(item_label(x) for x in self.in_ or [])
+        if op == "at_most":
+            return f"{param.label_fr.lower()} au plus {_fr(self.at_most, 0, param.unit)}"
+        return f"{param.label_fr.lower()} au moins {_fr(self.at_least, 0, param.unit)}"
+
+
+class LeadersConfig(_Strict):
+    p_top_k_min: float = Field(gt=0, le=1)
+    coverage_threshold: float | None = Field(default=None, ge=0, le=1)
+    min_leaders: int = Field(ge=1)
+
+
+class AgreementConfig(_Strict):
+    max_iqr: float = Field(ge=0, le=1)
+    min_share: float = Field(gt=0, le=1)
+    min_n: int = Field(ge=1)
+
+
+class LimitsConfig(_Strict):
+    min_per_family: int = Field(ge=0)
+    max_per_family: int = Field(ge=1)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    family: StrictStr
+    type: Literal["baseline_below_leaders", "leaders_above_rest", "baseline_missing_practice",
+                  "leaders_share_at_least", "parameter_range"]
+    title: StrictStr
+    criterion: StrictStr | None = None
+    parameter: StrictStr | None = None
+    practice: Practice | None = None
+    min_share: float | None = Field(default=None, gt=0, le=1)
+    min_gap: float | None = Field(default=None, ge=0)
+    min_n: int | None = Field(default=None, ge=1)
+    population: Literal["leaders", "all"] = "leaders"
+    territory_fact: StrictStr | None = None
+    text: StrictStr
+    priority: int = Field(ge=1, le=3)
+    effort: Literal["faible", "moyen", "fort"]
+    horizon: Literal["court", "moyen", "long"]
+    tradeoffs: list[StrictStr] = Field(default_factory=list)
+    criteria: list[StrictStr] = Field(default_factory=list)
+
+
+class RecommendationConfig(_Strict):
+    """``benchmark/recommendations.yml``."""
+
+    leaders: LeadersConfig
+    agreement: AgreementConfig
+    limits: LimitsConfig
+    tradeoffs: dict[str, StrictStr]
+    ranges: dict[str, list[StrictStr]]
+    rules: list[Rule]
+
+
+def _placeholders(template: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError as exc:
+        raise ValueError(f"gabarit mal formé : {exc}") from None
+
+
+def check_rules(cfg: RecommendationConfig, file: str, catalogue, families, territory: Territory | None,
+                doc=None) -> list[Problem]:
+    """Cross-file checks of the rules: names of criteria, parameters, families, placeholders, trade-offs."""
+    out: list[Problem] = []
+    crit_ids = catalogue.criterion_ids if catalogue is not None else None
+    fam_main = list(families.main) if families is not None else None
+
+    def p(msg, field, loc, expected=None, found=None):
+        out.append(Problem(file, msg, field=field, line=doc.line_of(loc) if doc is not None else None,
+                           expected=expected, found=found))
+
+    def hint(word, choices):
+        h = difflib.get_close_matches(str(word), list(choices), n=1)
+        return f" — vouliez-vous dire « {h[0]} » ?" if h else ""
+
+    if cfg.limits.min_per_family > cfg.limits.max_per_family:
+        p("limites incohérentes : le minimum dépasse le maximum", "limits", ("limits",),
+          expected=f"≤ {cfg.limits.max_per_family}", found=str(cfg.limits.min_per_family))
+    for fam, names in cfg.ranges.items():
+        if fam_main is not None and fam not in fam_main:
+            p("famille inconnue" + hint(fam, fam_main), f"ranges.{fam}", ("ranges", fam),
+              expected=", ".join(fam_main), found=fam)
+        for j, name in enumerate(names):
+            if name not in PARAMETERS:
+                p("paramètre inconnu" + hint(name, PARAMETERS), f"ranges.{fam}[{j}]", ("ranges", fam, j),
+                  expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=name)
+    seen: set[str] = set()
+    for i, r in enumerate(cfg.rules):
+        base = f"rules[{i}]"
+        loc = ("rules", i)
+        if r.id in seen:
+            p("identifiant de règle en double", base + ".id", loc + ("id",), expected="un identifiant unique", found=r.id)
+        seen.add(r.id)
+        if fam_main is not None and r.family != "all" and r.family not in fam_main:
+            p("famille inconnue" + hint(r.family, fam_main), base + ".family", loc + ("family",),
+              expected="all ou " + ", ".join(fam_main), found=r.family)
+        if r.type in CRITERION_RULES:
+            if r.criterion is None:
+                p(f"une règle « {r.type} » porte sur un critère : indiquez « criterion »", base + ".criterion", loc,
+                  expected="un identifiant de benchmark/criteria.yml", found="rien")
+            elif crit_ids is not None and r.criterion not in crit_ids:
+                p("critère inconnu" + hint(r.criterion, crit_ids), base + ".criterion", loc + ("criterion",),
+                  expected="un identifiant de benchmark/criteria.yml", found=r.criterion)
+            if r.parameter is not None or r.practice is not None:
+                p(f"une règle « {r.type} » ne prend ni « parameter » ni « practice »", base + ".parameter",
+                  loc + ("parameter",), expected="rien", found=short(r.parameter or "practice"))
+        else:
+            if r.parameter is None:
+                p(f"une règle « {r.type} » porte sur un paramètre de conception : indiquez « parameter »",
+                  base + ".parameter", loc, expected=", ".join(PARAMETERS), found="rien")
+            elif r.parameter not in PARAMETERS:
+                p("paramètre inconnu" + hint(r.parameter, PARAMETERS), base + ".parameter", loc + ("parameter",),
+                  expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=r.parameter)
+            if r.criterion is not None:
+                p(f"une règle « {r.type} » ne prend pas « criterion » (utilisez « criteria » pour les indicateurs)",
+                  base + ".criterion", loc + ("criterion",), expected="rien", found=r.criterion)
+            param = PARAMETERS.get(r.parameter or "")
+            if r.type in ("baseline_missing_practice", "leaders_share_at_least"):
+                if r.practice is None:
+                    p("la pratique recherchée manque", base + ".practice", loc,
+                      expected="equals, contains, in, at_most ou at_least", found="rien")
+                elif param is not None:
+                    op = r.practice.op
+                    ok = {"number": ("at_most", "at_least", "equals"), "bool": ("equals",),
+                          "list": ("contains",), "vocab": ("equals", "in_")}[param.kind]
+                    if op not in ok:
+                        p(f"opérateur non adapté au paramètre « {param.name} »", base + ".practice",
+                          loc + ("practice",), expected=", ".join(o.rstrip("_") for o in ok), found=op.rstrip("_"))
+                    items = [r.practice.contains] if op == "contains" else (r.practice.in_ or []) if op == "in_" else \
+                        ([r.practice.equals] if op == "equals" and param.kind == "vocab" else [])
+                    for it in items:
+                        if param.vocabulary and it not in param.vocabulary:
+                            p("valeur inconnue" + hint(it, param.vocabulary), base + ".practice", loc + ("practice",),
+                              expected="parmi : " + ", ".join(param.vocabulary), found=str(it))
+                if r.min_share is None:
+                    p("« min_share » est requis pour cette règle", base + ".min_share", loc,
+                      expected="une part entre 0 et 1", found="rien")
+            if r.type == "parameter_range":
+                if param is not None and param.kind != "number":
+                    p("une fourchette ne se calcule que sur un paramètre numérique", base + ".parameter",
+                      loc + ("parameter",), expected="un paramètre numérique", found=r.parameter)
+                if r.practice is not None:
+                    p("une règle « parameter_range » ne prend pas « practice »", base + ".practice",
+                      loc + ("practice",), expected="rien", found="practice")
+        if r.type == "leaders_above_rest" and r.min_gap is None:
+            p("« min_gap » est requis (écart minimal des médianes normalisées)", base + ".min_gap", loc,
+              expected="un nombre entre 0 et 1", found="rien")
+        for j, c in enumerate(r.criteria):
+            if crit_ids is not None and c not in crit_ids:
+                p("critère inconnu" + hint(c, crit_ids), f"{base}.criteria[{j}]", loc + ("criteria", j),
+                  expected="un identifiant de benchmark/criteria.yml", found=c)
+        for j, t in enumerate(r.tradeoffs):
+            if t not in cfg.tradeoffs:
+                p("arbitrage inconnu" + hint(t, cfg.tradeoffs), f"{base}.tradeoffs[{j}]", loc + ("tradeoffs", j),
+                  expected=", ".join(cfg.tradeoffs), found=t)
+        if r.territory_fact is not None and territory is not None and territory.fact(r.territory_fact) is None:
+            p("fait du territoire introuvable", base + ".territory_fact", loc + ("territory_fact",),
+              expected="<identifiant de dispositif ou de contrainte>.<fait>", found=r.territory_fact)
+        try:
+            names = _placeholders(r.text)
+        except ValueError as exc:
+            p(str(exc), base + ".text", loc + ("text",))
+            continue
+        allowed = PLACEHOLDERS[r.type] | _COMMON_PLACEHOLDERS
+        for name in names:
+            if name not in allowed:
+                p("champ de gabarit inconnu pour ce type de règle" + hint(name, allowed), base + ".text",
+                  loc + ("text",), expected="parmi : " + ", ".join(sorted(allowed)), found="{" + name + "}")
+        if "territory_value" in names and r.territory_fact is None:
+            p("{territory_value} demande « territory_fact »", base + ".territory_fact", loc,
+              expected="<dispositif ou contrainte>.<fait>", found="rien")
+    return out
+
+
+def load_recommendation_config(root: Path | str | None = None, catalogue=None, families=None,
+                               territory: Territory | None = None) -> RecommendationConfig:
+    """Load ``benchmark/recommendations.yml`` and check it; raise :class:`ValidationFailed` (French)."""
+    root = Path(root) if root else find_root()
+    path = root.joinpath(*RULES_FILE)
+    file = rel(path, root)
+    obj, doc, problems = load_model(path, RecommendationConfig, root)
+    if obj is None:
+        raise ValidationFailed(problems or [Problem(file, "fichier illisible")])
+    if catalogue is None or families is None:
+        from .config import load_catalogue, load_families
+        catalogue = catalogue or load_catalogue(root)
+        families = families or load_families(root)
+    problems += check_rules(obj, file, catalogue, families, territory, doc)
+    if [p for p in problems if p.severity == "error"]:
+        raise ValidationFailed(problems)
+    return obj
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class CaseSupport:
+    """One case backing a statement: its value and the record that documents it."""
+
+    case_id: str
+    name: str
+    value: str
+    source: str | None
+    year: Any
+    note: str | None
+    p_top_k: float | None = None
+
+
+@dataclass(frozen=True)
+class CriterionEvidence:
+    criterion_id: str
+    label: str
+    code: str
+    n_leaders: int
+    leaders_q1: float
+    leaders_median: float
+    leaders_q3: float
+    leaders_median_raw: float
+    n_rest: int
+    rest_median: float
+    rest_median_raw: float
+    baseline_id: str | None
+    baseline: float  # normalised, NaN if undocumented
+    baseline_raw: float
+    share_above: float  # share of leaders strictly above the baseline (NaN without baseline)
+    supports: tuple[CaseSupport, ...]
+    baseline_support: CaseSupport | None
+    support_norm: tuple[float, ...] = ()
+
+    @property
+    def iqr(self) -> float:
+        return self.leaders_q3 - self.leaders_q1
+
+
+@dataclass(frozen=True)
+class ParameterEvidence:
+    parameter: str
+    label: str
+    kind: str
+    unit: str
+    decimals: int
+    leaders: dict  # numeric: n, q1, median, q3 ; others: n, shares {item: share}
+    all_cases: dict
+    baseline_id: str | None
+    baseline_value: Any
+    baseline_support: CaseSupport | None
+    leader_values: tuple[tuple[str, Any, CaseSupport], ...]
+    all_values: tuple[tuple[str, Any, CaseSupport], ...]
+    excluded_currency: tuple[str, ...] = ()
+
+
+def _quartiles(x) -> tuple[float, float, float]:
+    a = np.asarray([v for v in x if v is not None and np.isfinite(v)], dtype=float)
+    if a.size == 0:
+        return (np.nan, np.nan, np.nan)
+    q1, med, q3 = np.percentile(a, [25, 50, 75])
+    return float(q1), float(med), float(q3)
+
+
+def parameter_fact(case: Case, name: str, catalogue=None, families=None):
+    """(value, Fact) of a design parameter for a case, or (None, None)."""
+    if name == "per_inhabitant_per_year":
+        f = derived_fact(case, name)
+        return (None, None) if f is None else (float(f.value), f)
+    if name == "voting_channels_count":
+        f = case.design.voting_channels
+        if f is None or not isinstance(f.value, list):
+            return None, None
+        return float(len(f.value)), f
+    if name == "delivery_tracking_level":
+        if catalogue is None:
+            return None, None
+        try:
+            crit = catalogue.criterion("delivery_tracking")
+        except KeyError:
+            return None, None
+        f = criterion_fact(case, crit, families)
+        return (None, None) if f is None or f.value is None else (float(f.value), f)
+    f = getattr(case.design, name, None)
+    if f is None or f.value is None:
+        return None, None
+    v = f.value
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = float(v)
+    return v, f
+
+
+def _support(case: Case, value_text: str, f, p_top=None) -> CaseSupport:
+    return CaseSupport(case.id, case.name, value_text, getattr(f, "source", None), getattr(f, "year", None),
+                       getattr(f, "note", None), p_top)
+
+
+def _value_text(param: Parameter, v) -> str:
+    if isinstance(v, list):
+        return ", ".join(item_label(x) for x in v) or "aucun"
+    if isinstance(v, bool):
+        return "oui" if v else "non"
+    if isinstance(v, str):
+        return item_label(v)
+    if param.name in ("min_age_vote", "min_age_propose") and v == 0:
+        return "aucun âge minimum (0\u00a0ans)"
+    return _fr(v, param.decimals, param.unit)
+
+
+@dataclass
+class FamilyEvidence:
+    """Leaders and evidence of one family (the input of the rules)."""
+
+    family: str
+    family_label: str
+    profile_id: str
+    method: str
+    normalisation: str
+    seed: int
+    n_draws: int
+    top_k: int
+    p_top_k_min: float
+    coverage_threshold: float
+    engine_coverage_threshold: float
+    leaders_table: pd.DataFrame
+    leader_ids: list[str]
+    baseline_ids: list[str]
+    baseline_in_top_group: list[str]
+    rest_ids: list[str]
+    criteria: dict[str, CriterionEvidence]
+    parameters: dict[str, ParameterEvidence]
+    p_top: dict[str, float]
+
+
+def _params(project, params) -> ReportParams:
+    base = project.report
+    if params is None:
+        if base is None:
+            raise InputError("paramètres d'exécution introuvables : benchmark/report.yml manque")
+        return base
+    if isinstance(params, ReportParams):
+        return params
+    if isinstance(params, Mapping):
+        data = base.model_dump() if base is not None else {}
+        data.update(params)
+        return ReportParams.model_validate(data)
+    raise InputError(f"paramètres : ReportParams ou table de clés attendue, reçu {type(params).__name__}")
+
+
+def family_evidence(project, family: str, params=None, config: RecommendationConfig | None = None) -> FamilyEvidence:
+    """Leaders (Monte Carlo P(top k) ≥ threshold) and criterion/parameter evidence for a family."""
+    from .matrix import DecisionMatrix
+    from .pipeline import get_profile
+    from .robustness import monte_carlo_from_settings
+    from .scoring import make_batch_scorer, score
+
+    rp = _params(project, params)
+    cfg = config or load_recommendation_config(project.root, project.catalogue, project.families)
+    if family not in project.families.main:
+        raise InputError(f"famille « {family} » : les préconisations portent sur "
+                         + ", ".join(project.families.main))
+    cases = project.cases_of(family)
+    if not cases:
+        raise InputError(f"aucun cas dans la famille « {project.families.label(family)} »")
+    settings = project.settings
+    engine_thr = float(settings.scoring.coverage_threshold)
+    thr = engine_thr if cfg.leaders.coverage_threshold is None else float(cfg.leaders.coverage_threshold)
+    # Only the identification of leaders uses this threshold (documented in the output).
+    s_lead = settings.model_copy(update={"scoring": settings.scoring.model_copy(update={"coverage_threshold": thr})})
+    matrix = DecisionMatrix.from_cases(cases, project.catalogue, family, project.families)
+    profile = get_profile(project, rp.profile)
+    scorer = make_batch_scorer(matrix, profile, s_lead)
+    mc = monte_carlo_from_settings(scorer, s_lead.robustness, rp.seed, n_draws=rp.n_draws,
+                                   method=rp.method, normalisation=rp.normalisation)
+    nominal = score(matrix, profile, s_lead, method=rp.method, normalisation=rp.normalisation)
+    ids = list(matrix.case_ids)
+    by_id = {c.id: c for c in cases}
+    p_top = dict(zip(ids, (float(x) for x in mc.p_top_k)))
+    baseline_ids = [c.id for c in cases if c.baseline]
+    top_group = [cid for cid in ids if p_top[cid] >= cfg.leaders.p_top_k_min]
+    leaders = sorted([cid for cid in top_group if cid not in baseline_ids], key=lambda c: -p_top[c])
+    rest = [cid for cid in ids if cid not in leaders and cid not in baseline_ids]
+    cov = dict(zip(ids, nominal.coverage))
+    nom_rank = dict(zip(ids, nominal.ranks))
+    table = pd.DataFrame({
+        "case_id": ids,
+        "Cas": [by_id[c].name for c in ids],
+        "P(top k)": [p_top[c] for c in ids],
+        "Rang nominal": [int(nom_rank[c]) if nom_rank[c] > 0 else None for c in ids],
+        "Couverture": [float(cov[c]) for c in ids],
+        "Groupe": ["référence rennaise" if c in baseline_ids else ("tête" if c in leaders else "autres") for c in ids],
+    }).sort_values("P(top k)", ascending=False, kind="stable").reset_index(drop=True)
+
+    # ---- criteria
+    crit_ev: dict[str, CriterionEvidence] = {}
+    idx = {c: i for i, c in enumerate(ids)}
+    for j, crit in enumerate(project.catalogue.criteria):
+        if crit.status_for(family, project.families) == "not_applicable":
+            continue
+        norm = nominal.normalised[:, j]
+        raw = matrix.values[:, j]
+
+        def vals(group):
+            return [norm[idx[c]] for c in group if np.isfinite(norm[idx[c]])]
+
+        lv = vals(leaders)
+        rv = vals(rest)
+        q1, med, q3 = _quartiles(lv)
+        _, rmed, _ = _quartiles(rv)
+        lraw = [raw[idx[c]] for c in leaders if np.isfinite(raw[idx[c]])]
+        rraw = [raw[idx[c]] for c in rest if np.isfinite(raw[idx[c]])]
+        # Baseline: the best documented Rennes instrument of the family (conservative reading).
+        b_id, b_norm, b_raw, b_sup = None, np.nan, np.nan, None
+        for b in baseline_ids:
+            v = norm[idx[b]]
+            if np.isfinite(v) and (b_id is None or v > b_norm):
+                b_id, b_norm, b_raw = b, float(v), float(raw[idx[b]])
+        unit = crit.unit_for(family, project.families) or ""
+        dec = 0 if crit.type == "ordinal" else 1
+
+        def rawtext(x):
+            return f"{fmt_number(x, 0)} sur 4" if crit.type == "ordinal" else _fr(x, dec, unit if unit == "%" else "") + \
+                ("" if unit in ("%", "") else f" {unit}")
+
+        if b_id is not None:
+            b_sup = _support(by_id[b_id], rawtext(b_raw), criterion_fact(by_id[b_id], crit, project.families))
+        sups, sup_norm = [], []
+        for c in leaders:
+            v = raw[idx[c]]
+            if np.isfinite(v) and np.isfinite(norm[idx[c]]):
+                sups.append(_support(by_id[c], rawtext(v), criterion_fact(by_id[c], crit, project.families), p_top[c]))
+                sup_norm.append(float(norm[idx[c]]))
+        share_above = (float(np.mean([x > b_norm for x in lv])) if (lv and np.isfinite(b_norm)) else np.nan)
+        crit_ev[crit.id] = CriterionEvidence(
+            crit.id, crit.label_fr, crit.code, len(lv), q1, med, q3,
+            float(np.median(lraw)) if lraw else np.nan, len(rv), rmed,
+            float(np.median(rraw)) if rraw else np.nan, b_id, b_norm, b_raw, share_above, tuple(sups), b_sup,
+            tuple(sup_norm))
+
+    # ---- design parameters
+    par_ev: dict[str, ParameterEvidence] = {}
+    for name, param in PARAMETERS.items():
+        lv, av, excluded = [], [], []
+        for group, out in ((leaders, lv), (leaders + rest, av)):
+            for c in group:
+                case = by_id[c]
+                if param.monetary and case.design.currency != "EUR":
+                    if out is av:
+                        excluded.append(c)
+                    continue
+                v, f = parameter_fact(case, name, project.catalogue, project.families)
+                if v is None:
+                    continue
+                out.append((c, v, _support(case, _value_text(param, v), f, p_top.get(c))))
+        b_id, b_val, b_sup = None, None, None
+        for b in baseline_ids:
+            case = by_id[b]
+            if param.monetary and case.design.currency != "EUR":
+                continue
+            v, f = parameter_fact(case, name, project.catalogue, project.families)
+            if v is not None and b_id is None:
+                b_id, b_val, b_sup = b, v, _support(case, _value_text(param, v), f)
+        par_ev[name] = ParameterEvidence(
+            name, param.label_fr, param.kind, param.unit, param.decimals,
+            _summary(param, [v for _, v, _ in lv]), _summary(param, [v for _, v, _ in av]),
+            b_id, b_val, b_sup, tuple(lv), tuple(av), tuple(excluded))
+
+    return FamilyEvidence(
+        family=family, family_label=project.families.label(family), profile_id=profile.id, method=rp.method,
+        normalisation=rp.normalisation, seed=rp.seed, n_draws=rp.n_draws, top_k=mc.top_k,
+        p_top_k_min=cfg.leaders.p_top_k_min, coverage_threshold=thr, engine_coverage_threshold=engine_thr,
+        leaders_table=table, leader_ids=leaders, baseline_ids=baseline_ids,
+        baseline_in_top_group=[b for b in baseline_ids if b in top_group], rest_ids=rest,
+        criteria=crit_ev, parameters=par_ev, p_top=p_top)
+
+
+def _summary(param: Parameter, values: list) -> dict:
+    if param.kind == "number":
+        q1, med, q3 = _quartiles(values)
+        return {"n": len(values), "q1": q1, "median": med, "q3": q3}
+    if param.kind == "bool":
+        return {"n": len(values), "shares": {True: float(np.mean([v is True for v in values])) if values else np.nan}}
+    if param.kind == "list":
+        items = param.vocabulary or sorted({x for v in values for x in v})
+        return {"n": len(values),
+                "shares": {it: (float(np.mean([it in v for v in values])) if values else np.nan) for it in items}}
+    items = param.vocabulary or sorted(set(values))
+    return {"n": len(values),
+            "shares": {it: (float(np.mean([v == it for v in values])) if values else np.nan) for it in items}}
+
+
+# --------------------------------------------------------------------------- rule evaluation
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One emitted recommendation with its evidence."""
+
+    id: str
+    family: str
+    rule_type: str
+    title: str
+    text: str
+    priority: int
+    effort: str
+    horizon: str
+    tradeoffs: tuple[str, ...]
+    supports: tuple[CaseSupport, ...]
+    criteria: tuple[str, ...]
+    sources: tuple[str, ...]
+    values: dict
+    formatted: dict
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What happened to a rule: emitted, condition not met, or not enough evidence."""
+
+    rule_id: str
+    status: str  # emis | condition_non_remplie | donnees_insuffisantes | plafond
+    reason: str
+
+
+def _fmt_norm(x) -> str:
+    return "non documenté" if x is None or not np.isfinite(x) else fmt_number(float(x), 2)
+
+
+def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territory: Territory | None, project):
+    """(Recommendation | None, RuleOutcome)."""
+    ag = cfg.agreement
+    min_n = rule.min_n or ag.min_n
+    values: dict[str, float] = {}
+    fmt: dict[str, str] = {"famille": ev.family_label.lower(), "n_leaders": str(len(ev.leader_ids))}
+    supports: list[CaseSupport] = []
+    criteria = list(rule.criteria)
+    extra_sources: list[str] = []
+    baseline_names = [project.case(b).name for b in ev.baseline_ids]
+    fmt["baseline_name"] = " ; ".join(baseline_names) if baseline_names else "aucun dispositif rennais"
+
+    def out(status, reason):
+        return None, RuleOutcome(rule.id, status, reason)
+
+    fmt["population"] = "le groupe de tête" if rule.population == "leaders" else "l'ensemble des cas"
+    if len(ev.leader_ids) < cfg.leaders.min_leaders and rule.population == "leaders":
+        return out("donnees_insuffisantes",
+                   f"groupe de tête trop petit ({len(ev.leader_ids)} cas, minimum {cfg.leaders.min_leaders})")
+
+    if rule.type in CRITERION_RULES:
+        ce = ev.criteria.get(rule.criterion)
+        if ce is None:
+            return out("condition_non_remplie", "critère sans objet pour cette famille")
+        if rule.criterion not in criteria:
+            criteria.insert(0, rule.criterion)
+        fmt["criterion"] = ce.label.lower()
+        fmt["n"] = str(ce.n_leaders)
+        values["n"] = ce.n_leaders
+        for k in ("leaders_q1", "leaders_median", "leaders_q3", "baseline", "rest_median"):
+            values[k] = getattr(ce, k)
+            fmt[k] = _fmt_norm(getattr(ce, k))
+        crit = project.catalogue.criterion(ce.criterion_id)
+        unit = crit.unit_for(ev.family, project.families) or ""
+
+        def rawfmt(x):
+            if not np.isfinite(x):
+                return "non documenté"
+            if crit.type == "ordinal":
+                return f"{fmt_number(x, 1 if x != int(x) else 0)} sur 4"
+            return _fr(x, 1, "%" if unit == "%" else "") + ("" if unit in ("%", "") else f" {unit}")
+
+        for k in ("baseline_raw", "leaders_median_raw", "rest_median_raw"):
+            values[k] = getattr(ce, k)
+            fmt[k] = rawfmt(getattr(ce, k))
+        supports = list(ce.supports)
+        if ce.n_leaders < min_n:
+            return out("donnees_insuffisantes", f"{ce.n_leaders} meneur(s) documenté(s) sur ce critère (minimum {min_n})")
+        if rule.type == "baseline_below_leaders":
+            if ce.baseline_id is None:
+                return out("donnees_insuffisantes", "valeur du dispositif rennais non documentée sur ce critère")
+            values["share_above"] = ce.share_above
+            fmt["share_above"] = _share(ce.share_above)
+            agree = ce.iqr <= ag.max_iqr or ce.share_above >= (rule.min_share or ag.min_share)
+            if not (ce.baseline < ce.leaders_q1):
+                return out("condition_non_remplie",
+                           f"le dispositif rennais ({_fmt_norm(ce.baseline)}) n'est pas sous le premier quartile "
+                           f"des meneurs ({_fmt_norm(ce.leaders_q1)})")
+            if not agree:
+                return out("condition_non_remplie", "les meneurs ne s'accordent pas (écart interquartile trop grand "
+                           "et part au-dessus du dispositif rennais trop faible)")
+            supports = [s for s, x in zip(ce.supports, ce.support_norm) if x > ce.baseline]
+            if ce.baseline_support is not None:
+                supports.append(ce.baseline_support)
+        else:  # leaders_above_rest
+            if ce.n_rest < min_n:
+                return out("donnees_insuffisantes", f"{ce.n_rest} autre(s) cas documenté(s) (minimum {min_n})")
+            gap = ce.leaders_median - ce.rest_median
+            values["gap"] = gap
+            values["n_rest"] = ce.n_rest
+            fmt["gap"] = _fmt_norm(gap)
+            fmt["n_rest"] = str(ce.n_rest)
+            if gap < rule.min_gap:
+                return out("condition_non_remplie", f"écart des médianes {_fmt_norm(gap)} < {_fmt_norm(rule.min_gap)}")
+            if ce.baseline_support is not None:
+                supports.append(ce.baseline_support)
+    else:
+        pe = ev.parameters[rule.parameter]
+        param = PARAMETERS[rule.parameter]
+        fmt["parameter"] = param.label_fr.lower()
+        fmt["baseline_value"] = pe.baseline_support.value if pe.baseline_support else "non documenté"
+        if rule.type == "parameter_range":
+            pop = pe.leaders if rule.population == "leaders" else pe.all_cases
+            pool = pe.leader_values if rule.population == "leaders" else pe.all_values
+            fmt["population"] = "le groupe de tête" if rule.population == "leaders" else "l'ensemble des cas"
+            if pop["n"] < min_n:
+                return out("donnees_insuffisantes", f"{pop['n']} valeur(s) documentée(s) (minimum {min_n})")
+            for k in ("q1", "median", "q3"):
+                values[k] = pop[k]
+                fmt[k] = _fr(pop[k], param.decimals, param.unit)
+                values["all_" + k] = pe.all_cases[k]
+                fmt["all_" + k] = _fr(pe.all_cases[k], param.decimals, param.unit)
+            values["n"] = pop["n"]
+            fmt["n"] = str(pop["n"])
+            values["n_all"] = pe.all_cases["n"]
+            fmt["n_all"] = str(pe.all_cases["n"])
+            if isinstance(pe.baseline_value, float):
+                values["baseline_value"] = pe.baseline_value
+            supports = [s for _, _, s in pool]
+            if pe.baseline_support is not None:
+                supports.append(pe.baseline_support)
+        else:
+            practice = rule.practice
+            fmt["practice"] = practice.label(param)
+            pool = pe.leader_values if rule.population == "leaders" else pe.all_values
+            fmt["population"] = "des meneurs" if rule.population == "leaders" else "de l'ensemble des cas"
+            n = len(pool)
+            k = sum(practice.holds(v) for _, v, _ in pool)
+            values["n"], values["k"] = n, k
+            fmt["n"], fmt["k"] = str(n), str(k)
+            if n < min_n:
+                return out("donnees_insuffisantes", f"{n} cas documenté(s) sur ce paramètre (minimum {min_n})")
+            share = k / n
+            values["share"] = share
+            fmt["share"] = _share(share)
+            supports = [s for _, v, s in pool if practice.holds(v)]
+            if rule.type == "baseline_missing_practice":
+                if pe.baseline_id is None:
+                    return out("donnees_insuffisantes", "paramètre non documenté pour le dispositif rennais")
+                if any(practice.holds(v) for v in _baseline_values(ev, project, rule.parameter)):
+                    return out("condition_non_remplie", "le dispositif rennais a déjà cette pratique")
+                if share < rule.min_share:
+                    return out("condition_non_remplie", f"part {fmt['population']} {_share(share)} < {_share(rule.min_share)}")
+                supports.append(pe.baseline_support)
+            else:
+                rest_vals = [v for c, v, _ in pe.all_values if c not in ev.leader_ids]
+                n_rest = len(rest_vals)
+                rest_share = (sum(practice.holds(v) for v in rest_vals) / n_rest) if n_rest else np.nan
+                values["rest_share"], values["n_rest"] = rest_share, n_rest
+                fmt["rest_share"], fmt["n_rest"] = _share(rest_share), str(n_rest)
+                if share < rule.min_share:
+                    return out("condition_non_remplie", f"part {fmt['population']} {_share(share)} < {_share(rule.min_share)}")
+                if rule.min_gap is not None and rule.population == "leaders":
+                    if n_rest < min_n:
+                        return out("donnees_insuffisantes", f"{n_rest} autre(s) cas documenté(s) (minimum {min_n})")
+                    if share - rest_share < rule.min_gap:
+                        return out("condition_non_remplie", "la pratique ne distingue pas les meneurs des autres cas")
+                if pe.baseline_support is not None:
+                    supports.append(pe.baseline_support)
+    sourced = [s for s in supports if s.source and s.case_id not in ev.baseline_ids]
+    if not sourced:
+        return out("donnees_insuffisantes", "aucun cas meneur sourcé n'illustre la pratique")
+    if rule.territory_fact and territory is not None:
+        tf = territory.fact(rule.territory_fact)
+        v = tf.value
+        fmt["territory_value"] = (_fr(float(v), 0) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                                  else ", ".join(v) if isinstance(v, list) else str(v))
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            values["territory_value"] = float(v)
+        extra_sources.append(tf.source)
+    names = [s.name for s in sourced]
+    fmt["cases"] = ", ".join(names[:4]) + (f" et {len(names) - 4} autre(s)" if len(names) > 4 else "")
+    try:
+        text = rule.text.format(**fmt)
+    except KeyError as exc:
+        return out("donnees_insuffisantes", f"valeur manquante pour le gabarit : {exc}")
+    trade = tuple(cfg.tradeoffs[t] for t in rule.tradeoffs)
+    sources = tuple(dict.fromkeys(
+        [src for s in supports if s.source for src in str(s.source).split(" ; ")] + extra_sources))
+    rec = Recommendation(rule.id, ev.family, rule.type, rule.title, text, rule.priority, rule.effort, rule.horizon,
+                         trade, tuple(supports), tuple(criteria), sources, values, fmt)
+    return rec, RuleOutcome(rule.id, "emis", "condition remplie")
+
+
+def _baseline_values(ev: FamilyEvidence, project, name: str) -> list:
+    vals = []
+    for b in ev.baseline_ids:
+        v, _ = parameter_fact(project.case(b), name, project.catalogue, project.families)
+        if v is not None:
+            vals.append(v)
+    return vals
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class RecommendationSet:
+    """The recommendations of one family, with their evidence, ranges, indicators and roadmap."""
+
+    evidence: FamilyEvidence
+    recommendations: list[Recommendation]
+    outcomes: list[RuleOutcome]
+    ranges: pd.DataFrame
+    indicators: pd.DataFrame
+    roadmap: dict[str, list[str]]
+    best_design: dict | None
+    design_note: str
+    notes: list[str]
+    min_per_family: int
+    max_supports_shown: int = 8
+
+    @property
+    def family(self) -> str:
+        return self.evidence.family
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per recommendation (French column labels)."""
+        return pd.DataFrame([{
+            "id": r.id, "Famille": self.evidence.family_label, "Priorité": r.priority, "Titre": r.title,
+            "Préconisation": r.text, "Effort": r.effort, "Horizon": HORIZON_LABELS[r.horizon],
+            "Arbitrages": " ".join(r.tradeoffs), "Cas d'appui": ", ".join(s.case_id for s in r.supports),
+            "Critères": ", ".join(r.criteria), "Sources": " ; ".join(r.sources), "Type de règle": r.rule_type,
+        } for r in self.recommendations], columns=["id", "Famille", "Priorité", "Titre", "Préconisation", "Effort",
+                                                    "Horizon", "Arbitrages", "Cas d'appui", "Critères", "Sources",
+                                                    "Type de règle"])
+
+    # ---------------------------------------------------------------- rendering
+    def _header_lines(self, e) -> list[str]:
+        ev = self.evidence
+        leaders = ", ".join(e(project_name) for project_name in
+                            ev.leaders_table.loc[ev.leaders_table["Groupe"] == "tête", "Cas"]) or "aucun"
+        lines = [
+            f"Groupe de tête robuste : cas dont la probabilité d'être parmi les {ev.top_k} premiers "
+            f"(Monte Carlo, {ev.n_draws} tirages, graine {ev.seed}, profil « {e(ev.profile_id)} », méthode "
+            f"{e(ev.method)}, normalisation {e(ev.normalisation)}) atteint {_share(ev.p_top_k_min)} : "
+            f"{len(ev.leader_ids)} cas — {leaders}.",
+        ]
+        if ev.coverage_threshold != ev.engine_coverage_threshold:
+            lines.append(
+                f"Seuil de couverture retenu pour désigner les meneurs : {_share(ev.coverage_threshold)} des critères "
+                f"applicables (réglage du moteur : {_share(ev.engine_coverage_threshold)}) ; les écarts reposent donc "
+                "sur des cas peu documentés et se lisent comme des indices, pas comme des preuves.")
+        if ev.baseline_in_top_group:
+            lines.append("Le dispositif rennais figure lui-même dans le groupe de tête : "
+                         + ", ".join(e(self._name(b)) for b in ev.baseline_in_top_group) + ".")
+        return lines
+
+    def _name(self, case_id):
+        row = self.evidence.leaders_table.loc[self.evidence.leaders_table["case_id"] == case_id, "Cas"]
+        return row.iloc[0] if len(row) else case_id
+
+    def to_markdown(self) -> str:
+        """French Markdown; every text coming from the data is escaped."""
+        return self._render(escape_md, md=True)
+
+    def to_text(self) -> str:
+        """Plain French text for the terminal."""
+        return self._render(lambda x: "" if x is None else str(x), md=False)
+
+    def _render(self, e, md: bool) -> str:
+        ev = self.evidence
+        h2, h3 = ("## ", "### ") if md else ("", "")
+        out = [f"{h2}Préconisations — {e(ev.family_label)}", ""]
+        out += self._header_lines(e)
+        out.append("")
+        recs = self.recommendations
+        if len(recs) < self.min_per_family:
+            out.append(f"Seules {len(recs)} préconisation(s) sont étayées par les données (objectif : "
+                       f"{self.min_per_family}) : les autres règles n'ont pas trouvé de preuve suffisante "
+                       "(voir « Règles non retenues »).")
+            out.append("")
+        for i, r in enumerate(recs, 1):
+            out.append(f"{h3}{i}. {e(r.title)} (priorité {r.priority}, effort {r.effort}, "
+                       f"{HORIZON_LABELS[r.horizon].lower()})")
+            out.append("")
+            out.append(e(r.text))
+            for t in r.tradeoffs:
+                out.append("")
+                out.append(("*Arbitrage* : " if md else "Arbitrage : ") + e(t))
+            out.append("")
+            out.append("Cas d'appui :" if not md else "**Cas d'appui** :")
+            shown = r.supports if len(r.supports) <= self.max_supports_shown else \
+                [s for s in r.supports if s.case_id in self.evidence.leader_ids or s.case_id in self.evidence.baseline_ids]
+            shown = list(shown)[: self.max_supports_shown] or list(r.supports)[: self.max_supports_shown]
+            for s in shown:
+                src = s.source or "sans source"
+                if md and s.source:
+                    src = " ; ".join(f"<{x}>" if x.startswith("http") else e(x) for x in s.source.split(" ; "))
+                else:
+                    src = e(src)
+                note = f" — {e(s.note)}" if s.note else ""
+                out.append(f"- {e(s.name)} : {e(s.value)} ({e(s.year)}) — {src}{note}")
+            if len(r.supports) > len(shown):
+                out.append(f"- … et {len(r.supports) - len(shown)} autre(s) cas (liste complète dans to_dataframe()).")
+            out.append("")
+        if self.ranges is not None and len(self.ranges):
+            out.append(f"{h3}Fourchettes de paramètres recommandées")
+            out.append("")
+            out += _table(self.ranges, e, md)
+            out.append("")
+        out.append(f"{h3}Dispositif candidat le mieux placé")
+        out.append("")
+        out.append(e(self.design_note))
+        out.append("")
+        if len(self.indicators):
+            out.append(f"{h3}Indicateurs à suivre après le lancement")
+            out.append("")
+            out += _table(self.indicators, e, md)
+            out.append("")
+        out.append(f"{h3}Feuille de route")
+        out.append("")
+        for hz in HORIZONS:
+            items = self.roadmap.get(hz, [])
+            out.append(f"- {HORIZON_LABELS[hz]} : " + ("; ".join(e(x) for x in items) if items else "—"))
+        out.append("")
+        skipped = [o for o in self.outcomes if o.status != "emis"]
+        if skipped:
+            out.append(f"{h3}Règles non retenues")
+            out.append("")
+            labels = {"condition_non_remplie": "condition non remplie", "donnees_insuffisantes": "données insuffisantes",
+                      "plafond": "au-delà du plafond de préconisations"}
+            for o in skipped:
+                out.append(f"- {e(o.rule_id)} : {labels.get(o.status, o.status)} — {e(o.reason)}")
+            out.append("")
+        for n in self.notes:
+            out.append(e(n))
+        return "\n".join(out).rstrip() + "\n"
+
+
+def _table(df: pd.DataFrame, e, md: bool) -> list[str]:
+    cols = list(df.columns)
+    if md:
+        lines = ["| " + " | ".join(e(c) for c in cols) + " |", "|" + "---|" * len(cols)]
+        for _, r in df.iterrows():
+            lines.append("| " + " | ".join(e(r[c]) for c in cols) + " |")
+        return lines
+    return [" · ".join(f"{c} : {r[c]}" for c in cols) for _, r in df.iterrows()]
+
+
+def ranges_table(ev: FamilyEvidence, names: list[str]) -> pd.DataFrame:
+    """Median and interquartile range among leaders and among all cases, with Rennes' value."""
+    rows = []
+    for name in names:
+        pe = ev.parameters[name]
+        param = PARAMETERS[name]
+        if param.kind == "number":
+            def rng(s):
+                if s["n"] == 0:
+                    return "—"
+                return (f"{_fr(s['median'], param.decimals, param.unit)} "
+                        f"[{_fr(s['q1'], param.decimals, param.unit)} – {_fr(s['q3'], param.decimals, param.unit)}]")
+            lead, allc = rng(pe.leaders), rng(pe.all_cases)
+        else:
+            def top(s):
+                if s["n"] == 0:
+                    return "—"
+                items = sorted(((v, k) for k, v in s["shares"].items() if np.isfinite(v) and v > 0), reverse=True)[:3]
+                lab = (lambda k: "oui" if k is True else item_label(k))
+                return ", ".join(f"{lab(k)} {_share(v)}" for v, k in items) or "aucun"
+            lead, allc = top(pe.leaders), top(pe.all_cases)
+        note = ""
+        if pe.excluded_currency:
+            note = f"hors {len(pe.excluded_currency)} cas en devise autre que l'euro"
+        rows.append({
+            "Paramètre": pe.label, "Meneurs : médiane [Q1 – Q3] ou parts": lead, "n meneurs": pe.leaders["n"],
+            "Tous les cas : médiane [Q1 – Q3] ou parts": allc, "n tous": pe.all_cases["n"],
+            "Rennes (valeur actuelle)": pe.baseline_support.value if pe.baseline_support else "non documenté",
+            "Source (Rennes)": (pe.baseline_support.source or "") if pe.baseline_support else "",
+            "Remarque": note,
+        })
+    return pd.DataFrame(rows)
+
+
+def _indicators(project, family: str, recs: list[Recommendation], ev: FamilyEvidence) -> pd.DataFrame:
+    rows, seen = [], set()
+    for r in recs:
+        for cid in r.criteria:
+            if cid in seen:
+                continue
+            seen.add(cid)
+            crit = project.catalogue.criterion(cid)
+            ce = ev.criteria.get(cid)
+            unit = crit.unit_for(family, project.families) or ("niveau 0–4" if crit.type == "ordinal" else "")
+            rows.append({
+                "Indicateur": f"{crit.code} {crit.label_fr}", "Unité": unit,
+                "Mesure": " ".join(crit.evidence.split()),
+                "Rennes aujourd'hui": (ce.baseline_support.value if ce is not None and ce.baseline_support else "non documenté"),
+                "Médiane des meneurs": ("—" if ce is None or not np.isfinite(ce.leaders_median_raw)
+                                         else fmt_number(ce.leaders_median_raw, 1)),
+            })
+    return pd.DataFrame(rows, columns=["Indicateur", "Unité", "Mesure", "Rennes aujourd'hui", "Médiane des meneurs"])
+
+
+def _best_design(project, family: str, rp: ReportParams) -> tuple[dict | None, str]:
+    """The candidate design of the family with the highest nominal score, and its rank interval.
+
+    Uses :func:`benchmark_tools.designs.position_design` with the run's profile, method,
+    normalisation, draws and seed. Status-quo designs (Rennes' current instruments) are shown
+    for comparison but are not candidates.
+    """
+    designs = [d for d in getattr(project, "designs", {}).values() if d.family == family]
+    if not designs:
+        return None, "Aucun dispositif candidat n'est codé pour cette famille (benchmark/designs/)."
+    try:
+        from .designs import position_design
+    except ImportError:
+        return None, "Le module des dispositifs candidats n'est pas disponible."
+    placed = []
+    for d in designs:
+        try:
+            pos = position_design(project, d.id, profile=rp.profile, method=rp.method,
+                                  normalisation=rp.normalisation, n_draws=rp.n_draws, seed=rp.seed)
+        except Exception as exc:  # noqa: BLE001 - a design that cannot be placed is reported, not fatal
+            return None, f"Positionnement impossible pour « {d.name} » : {exc}"
+        placed.append({"id": d.id, "name": d.name, "status_quo": bool(getattr(d, "status_quo", False)),
+                       "score": float(pos.score), "rank": int(pos.rank), "n_compared": int(pos.n_compared),
+                       "rank_low": pos.rank_p05, "rank_high": pos.rank_p95, "p_top_k": pos.p_top_k,
+                       "top_k": pos.top_k})
+    candidates = [p for p in placed if not p["status_quo"] and np.isfinite(p["score"])]
+    if not candidates:
+        return None, "Seul le statu quo est codé pour cette famille : aucun dispositif candidat à comparer."
+    best = max(candidates, key=lambda p: p["score"])
+
+    def describe(p):
+        rank = f"rang nominal {p['rank']} sur {p['n_compared']}" if p["rank"] > 0 else "non classé"
+        interval = (f", rang probable entre {fmt_number(p['rank_low'], 0)} et {fmt_number(p['rank_high'], 0)} "
+                    f"(5–95 %), probabilité d'être parmi les {p['top_k']} premiers {_share(p['p_top_k'])}"
+                    if p["rank_low"] is not None and np.isfinite(p["rank_low"]) else "")
+        return f"« {p['name']} » : score nominal {fmt_number(p['score'], 3)}, {rank}{interval}"
+
+    text = "Dispositif candidat le mieux noté : " + describe(best) + "."
+    sq = [p for p in placed if p["status_quo"]]
+    if sq:
+        text += " Pour comparaison, statu quo " + " ; ".join(describe(p) for p in sq) + "."
+    text += " Les niveaux d'un dispositif candidat sont codés ex ante (intentions de conception)."
+    return best, text
+
+
+_CACHE: dict = {}
+
+
+def recommend(project, family: str, params=None, *, config: RecommendationConfig | None = None,
+              territory: Territory | None = None) -> RecommendationSet:
+    """Evaluate the rules of ``benchmark/recommendations.yml`` for one family.
+
+    Parameters
+    ----------
+    project : Project
+        The loaded project (:func:`benchmark_tools.validate.load_project`).
+    family : str
+        One of the main families.
+    params : ReportParams or mapping, optional
+        Profile, method, normalisation, seed and number of draws (default: ``report.yml``;
+        a mapping overrides some keys).
+    config, territory : optional
+        Already loaded configuration and territory profile (default: read from the project).
+
+    Returns
+    -------
+    RecommendationSet
+        Emitted recommendations sorted by priority (at most ``limits.max_per_family``), each
+        with at least one supporting case carrying a source; the outcome of every rule; the
+        ranges table; the best candidate design; indicators; roadmap.
+    """
+    territory = territory or load_territory(project.root)
+    cfg = config or load_recommendation_config(project.root, project.catalogue, project.families, territory)
+    rp = _params(project, params)
+    ev = family_evidence(project, family, rp, cfg)
+    emitted: list[tuple[int, int, Recommendation]] = []
+    outcomes: list[RuleOutcome] = []
+    for order, rule in enumerate(cfg.rules):
+        if rule.family not in ("all", family):
+            continue
+        rec, outcome = _evaluate(rule, ev, cfg, territory, project)
+        outcomes.append(outcome)
+        if rec is not None:
+            emitted.append((rec.priority, order, rec))
+    emitted.sort(key=lambda t: (t[0], t[1]))
+    kept = [r for _, _, r in emitted[: cfg.limits.max_per_family]]
+    for _, _, r in emitted[cfg.limits.max_per_family:]:
+        outcomes = [RuleOutcome(o.rule_id, "plafond", f"plafond de {cfg.limits.max_per_family} préconisations atteint")
+                    if o.rule_id == r.id else o for o in outcomes]
+    names = cfg.ranges.get(family, [])
+    ranges = ranges_table(ev, names)
+    indicators = _indicators(project, family, kept, ev)
+    roadmap = {hz: [r.title for r in kept if r.horizon == hz] for hz in HORIZONS}
+    best, design_note = _best_design(project, family, rp)
+    notes = []
+    if not ev.leader_ids:
+        notes.append("Aucun cas n'atteint le seuil de probabilité du groupe de tête : aucune comparaison aux meneurs "
+                     "n'est possible pour cette famille.")
+    return RecommendationSet(ev, kept, outcomes, ranges, indicators, roadmap, best, design_note, notes,
+                             cfg.limits.min_per_family)
+
+
+# --------------------------------------------------------------------------- all families
+
+
+@dataclass
+class RecommendationReport:
+    """Recommendations of every main family and the cross-family complementarity paragraph."""
+
+    sets: dict[str, RecommendationSet]
+    complementarity: str
+
+    def to_dataframe(self) -> pd.DataFrame:
+        frames = [s.to_dataframe() for s in self.sets.values()]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def to_markdown(self) -> str:
+        parts = [s.to_markdown() for s in self.sets.values()]
+        parts.append("## Complémentarité des dispositifs\n\n" + escape_md(self.complementarity) + "\n")
+        return "\n".join(parts)
+
+    def to_text(self) -> str:
+        parts = [s.to_text() for s in self.sets.values()]
+        parts.append("Complémentarité des dispositifs\n\n" + self.complementarity + "\n")
+        return "\n".join(parts)
+
+
+_WHO = {"habitants": "les habitants", "collectifs": "les collectifs", "associations": "les associations",
+        "communes": "les communes", "ess": "les structures de l'ESS", "entreprises": "les entreprises",
+        "etablissements_scolaires": "les établissements scolaires", "conseils_de_quartier": "les conseils de quartier",
+        "coproprietes": "les copropriétés", "autres": "d'autres porteurs"}
+
+
+def complementarity_paragraph(project, sets: dict[str, RecommendationSet]) -> str:
+    """A French paragraph: whom each instrument serves (proposer_types facts) and what is recommended."""
+    sentences = []
+    for fam, rs in sets.items():
+        ev = rs.evidence
+        pe = ev.parameters["proposer_types"]
+        s = pe.all_cases
+        if s["n"] == 0:
+            sentences.append(f"Pour les {project.families.label(fam, plural=True).lower()}, aucun cas ne documente "
+                             "le type de porteurs.")
+            continue
+        top = sorted(((v, k) for k, v in s["shares"].items() if np.isfinite(v) and v >= 0.5), reverse=True)
+        who = ", ".join(f"{_WHO.get(k, k)} ({_share(v)})" for v, k in top) or "des porteurs variés (aucun type majoritaire)"
+        base = pe.baseline_support.value if pe.baseline_support else None
+        sent = (f"Les {project.families.label(fam, plural=True).lower()} s'adressent d'abord à {who} "
+                f"des {s['n']} cas documentés")
+        if base:
+            sent += f" ; le dispositif rennais de référence admet : {base}"
+        p1 = [r.title.lower() for r in rs.recommendations if r.priority == 1]
+        if p1:
+            sent += f" ; préconisations prioritaires : {', '.join(p1)}"
+        elif rs.recommendations:
+            sent += f" ; {len(rs.recommendations)} préconisation(s), aucune de priorité 1"
+        else:
+            sent += " ; aucune préconisation étayée"
+        sentences.append(sent + ".")
+    sentences.append("Les trois instruments se complètent donc par leurs publics : le budget participatif donne la "
+                     "décision aux habitants, l'appel à projets finance des porteurs organisés (associations, "
+                     "collectifs) et le fonds de concours passe par les communes ; cette lecture ne vaut que pour les "
+                     "cas documentés ci-dessus.")
+    return " ".join(sentences)
+
+
+def recommend_all(project, params=None, families: list[str] | None = None) -> RecommendationReport:
+    territory = load_territory(project.root)
+    cfg = load_recommendation_config(project.root, project.catalogue, project.families, territory)
+    fams = families or [f for f in (_params(project, params).families) if f in project.families.main]
+    sets = {f: recommend(project, f, params, config=cfg, territory=territory) for f in fams if project.cases_of(f)}
+    return RecommendationReport(sets, complementarity_paragraph(project, sets))
+
+
+def recommendations_text(project, family: str | None = None) -> str:
+    """Plain French text of the recommendations (``benchmark-tools recommend``)."""
+    if family is not None:
+        if family not in project.families.main:
+            raise InputError(f"famille « {family} » : les préconisations portent sur "
+                             + ", ".join(project.families.main))
+        return recommend(project, family).to_text()
+    return recommend_all(project).to_text()
