@@ -115,7 +115,7 @@ for fa in analyses:
 for fa in analyses:
     display(rp.heading(fa.label, 3, anchor="robustesse-" + fa.family))
     display(rp.robustness_words(fa, project))
-    if fa.sobol is not None:
+    if fa.sobol is not None and fa.sobol.ST.max() > 0.01:
         display(rp.figure(sobol_bars(fa.sobol)))
 
 # %% [markdown]

@@ -182,6 +182,7 @@ class DesignPosition:
     design_name: str
     family: str
     family_label: str
+    family_label_plural: str
     status_quo: bool
     profile_id: str
     profile_label: str
@@ -336,8 +337,16 @@ def position_design(project, design_id: str, profile: str | None = None, method:
     cases_by_id = {c.id: c for c in project.cases_of(design.family)}
     nominal = ranks.astype(float)
     nominal[nominal == 0] = np.nan
+    from .typology import design_short_name, short_names
+
+    fam_cases = [cases_by_id[c] for c in matrix.case_ids if c in cases_by_id]
+    shorts = dict(zip([c.id for c in fam_cases],
+                      short_names([c.id for c in fam_cases], [c.territory for c in fam_cases],
+                                  [c.family for c in fam_cases])))
+    shorts[design.id] = design_short_name(design.name)
     table = pd.DataFrame({
         "cas": list(matrix.case_names),
+        "nom court": [shorts[c] for c in matrix.case_ids],
         "candidat": [cid == design.id for cid in matrix.case_ids],
         "Rennes": [bool(cases_by_id[c].baseline) if c in cases_by_id else bool(design.baseline)
                    for c in matrix.case_ids],
@@ -406,7 +415,7 @@ def position_design(project, design_id: str, profile: str | None = None, method:
         if not cands:
             ex_rows.append({"critère": g["critère"], "niveau visé": _fmt(target, 1), "cas": "",
                             "valeur du cas": np.nan, "source": "", "preuve": "",
-                            "année": None, "cas au niveau": 0})
+                            "année": "", "cas au niveau": 0})
             continue
         cands.sort()
         _, _, cid, v = cands[0]
@@ -414,14 +423,16 @@ def position_design(project, design_id: str, profile: str | None = None, method:
         f = criterion_fact(case, crit, project.families)
         ex_rows.append({"critère": g["critère"], "niveau visé": _fmt(target, 1), "cas": case.name,
                         "valeur du cas": float(v), "source": (f.source or "") if f else "",
-                        "preuve": (f.note or "") if f else "", "année": f.year if f else None,
+                        "preuve": (f.note or "") if f else "",
+                        "année": str(f.year) if f is not None and f.year is not None else "",
                         "cas au niveau": len(cands)})
     examples = pd.DataFrame(ex_rows, columns=["critère", "niveau visé", "cas", "valeur du cas", "source",
                                               "preuve", "année", "cas au niveau"])
 
     return DesignPosition(
         design_id=design.id, design_name=design.name, family=design.family,
-        family_label=project.families.label(design.family), status_quo=bool(design.status_quo),
+        family_label=project.families.label(design.family),
+        family_label_plural=project.families.label(design.family, plural=True), status_quo=bool(design.status_quo),
         profile_id=prof.id, profile_label=prof.label_fr, method=method, normalisation=normalisation,
         scope=scope, scope_reason=reason, score=base, rank=int(ranks[d]),
         n_compared=int(in_scope.sum()), n_ranked_cases=n_other_ranked,
@@ -466,7 +477,7 @@ def design_report_text(project, design_id: str, **kwargs) -> str:
         out += ["Qui le fait déjà ?", "------------------"]
         for _, r in pos.examples.iterrows():
             if not r["cas"]:
-                out.append(f"- {r['critère']} (niveau {r['niveau visé']}) : aucun cas de la famille n'atteint ce niveau.")
+                out.append(f"- {r['critère']} (niveau visé {r['niveau visé']}) : aucun cas de la famille n'atteint ce niveau.")
                 continue
             out.append(f"- {r['critère']} (niveau visé {r['niveau visé']}) : {r['cas']} "
                        f"(valeur {_fmt(r['valeur du cas'], 1)} ; {int(r['cas au niveau'])} cas à ce niveau ou au-delà)")
@@ -493,6 +504,8 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
     """
     import matplotlib.pyplot as plt
 
+    from .typology import plot_label
+
     if not isinstance(position, DesignPosition):
         if design_id is None:
             raise InputError("positioning_figure : donnez un DesignPosition, ou le projet et l'identifiant du dispositif.")
@@ -500,7 +513,7 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
     t = position.table[np.isfinite(position.table["rang"].to_numpy(dtype=float))]
     n = len(t)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, max(3.0, 0.28 * n + 1.2)))
+        fig, ax = plt.subplots(figsize=(8, max(3.0, 0.26 * n + 1.6)))
     else:
         fig = ax.figure
     y = np.arange(n)[::-1]
@@ -512,8 +525,7 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
             ax.plot(r["rang médian"], yi, "o", color=color, ms=5)
         ax.plot(r["rang"], yi, "|", color="black", ms=10, mew=1.5)
     ax.set_yticks(y)
-    ax.set_yticklabels([("▶ " if r["candidat"] else "") + str(r["cas"])[:60] for _, r in t.iterrows()],
-                       fontsize=7)
+    ax.set_yticklabels([plot_label(r["nom court"])[:45] for _, r in t.iterrows()], fontsize=7)
     for lab, (_, r) in zip(ax.get_yticklabels(), t.iterrows()):
         if r["candidat"]:
             lab.set_color("#c0392b")
@@ -521,73 +533,11 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
         elif r["Rennes"]:
             lab.set_color("#1f4e79")
             lab.set_fontweight("bold")
-    ax.set_xlabel("Rang (1 = meilleur) — trait : intervalle 5–95 % ; point : médiane ; barre : rang nominal")
+    ax.set_xlabel("Rang (1 = meilleur)")
     ax.set_xlim(0.5, max(n, 1) + 0.5)
-    ax.set_title(f"{position.design_name} parmi les {position.family_label.lower()}", fontsize=9)
+    ax.set_title(f"Position probable parmi les {position.family_label_plural.lower()}\n"
+                 "trait : rangs entre 5 et 95 % des tirages ; point : médiane ; barre : rang nominal\n"
+                 "rouge : dispositif candidat ; bleu : dispositif rennais", fontsize=8)
     ax.grid(axis="x", color="0.9")
     fig.tight_layout()
     return fig
-
-
-# --------------------------------------------------------------------------- status quo drafts
-
-
-def status_quo_document(project, case_id: str, design_id: str, rationale: str,
-                        name: str | None = None, summary: str | None = None) -> dict:
-    """Draft of a status-quo design file coded exactly as a baseline case.
-
-    Every criterion value of the case (coded levels and values derived from its facts) is
-    copied into ``scores`` with the case's source and year and, as note, the case's evidence
-    prefixed by where it comes from; the identity facts and design facts are copied with their
-    sources. The result is a plain dict for :func:`yaml.safe_dump`; the analyst reviews it
-    before saving it as ``benchmark/designs/<design_id>.yml``.
-    """
-    from .cases import criterion_fact
-
-    case = project.case(case_id)
-
-    def fact_dict(f, note_prefix: str = "") -> dict:
-        d = {"value": f.value, "year": f.year, "source": f.source, "confidence": f.confidence}
-        note = (note_prefix + (f.note or "")).strip()
-        if note:
-            d["note"] = note
-        return d
-
-    scores = {}
-    for crit in project.catalogue.criteria:
-        f = criterion_fact(case, crit, project.families)
-        if f is None or f.value is None:
-            continue
-        prefix = f"Statu quo : valeur du cas de référence {case_id}. "
-        d = fact_dict(f, prefix)
-        if crit.type == "ordinal":
-            d["value"] = int(f.value)
-            d["confidence"] = "coded"
-        scores[crit.id] = d
-    doc = {
-        "id": design_id,
-        "name": name or f"Statu quo — {case.name}",
-        "family": case.family,
-        "territory": case.territory,
-        "country": case.country,
-        "level": case.level,
-        "baseline": False,
-        "status_quo": True,
-        "edition": case.edition,
-        "url": case.url,
-        "summary": summary or case.summary,
-        "rationale": rationale,
-    }
-    for k in ("population", "first_year", "editions_count", "active"):
-        f = getattr(case, k)
-        if f is not None and f.value is not None:
-            doc[k] = fact_dict(f)
-    design = {}
-    for k, f in case.design:
-        if k == "currency":
-            design[k] = f
-        elif f is not None and f.value is not None:
-            design[k] = fact_dict(f)
-    doc["design"] = design
-    doc["scores"] = scores
-    return {k: v for k, v in doc.items() if v is not None}

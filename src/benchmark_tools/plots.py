@@ -49,7 +49,7 @@ def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str |
     df = result.to_dataframe()
     m = result.matrix
     dims = list(m.dimension_ids)
-    dim_labels = [textwrap.fill((labels or {}).get(d, d), 14) for d in dims]
+    dim_labels = [(labels or {}).get(d, d) for d in dims]
     order = [m.case_ids.index(cid) for cid in df.index]
     values = result.dimension_scores[order]
     names_ = names or {}
@@ -59,7 +59,7 @@ def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str |
     cmap = CMAP.copy()
     cmap.set_bad("#e6e9ec")
     im = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=1)
-    ax.set_xticks(range(len(dims)), dim_labels, fontsize=7.5)
+    ax.set_xticks(range(len(dims)), dim_labels, fontsize=7.5, rotation=35, ha="left", rotation_mode="anchor")
     ax.set_yticks(range(len(names)), names, fontsize=7.5)
     ax.xaxis.tick_top()
     for i in range(values.shape[0]):

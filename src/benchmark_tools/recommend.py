@@ -592,11 +592,17 @@ class ParameterEvidence:
 
 
 def _quartiles(x) -> tuple[float, float, float]:
+    """(Q1, median, Q3) of the finite values.
+
+    The quartiles are *attained* values (inverted CDF, as the rank percentiles of the robustness
+    module): with two or three leaders, an interpolated quartile would put Rennes "below the
+    lower quartile" while it equals one of the leaders. The median is the usual one.
+    """
     a = np.asarray([v for v in x if v is not None and np.isfinite(v)], dtype=float)
     if a.size == 0:
         return (np.nan, np.nan, np.nan)
-    q1, med, q3 = np.percentile(a, [25, 50, 75])
-    return float(q1), float(med), float(q3)
+    q1, q3 = np.percentile(a, [25, 75], method="inverted_cdf")
+    return float(q1), float(np.median(a)), float(q3)
 
 
 def parameter_fact(case: Case, name: str, catalogue=None, families=None):
@@ -1363,42 +1369,71 @@ class RecommendationReport:
         return "\n".join(parts)
 
 
-_WHO = {"habitants": "les habitants", "collectifs": "les collectifs", "associations": "les associations",
-        "communes": "les communes", "ess": "les structures de l'ESS", "entreprises": "les entreprises",
-        "etablissements_scolaires": "les établissements scolaires", "conseils_de_quartier": "les conseils de quartier",
-        "coproprietes": "les copropriétés", "autres": "d'autres porteurs"}
+_WHO = {"habitants": "aux habitants", "collectifs": "aux collectifs", "associations": "aux associations",
+        "communes": "aux communes", "ess": "aux structures de l'ESS", "entreprises": "aux entreprises",
+        "etablissements_scolaires": "aux établissements scolaires",
+        "conseils_de_quartier": "aux conseils de quartier", "coproprietes": "aux copropriétés",
+        "autres": "à d'autres porteurs"}
 
 
-def complementarity_paragraph(project, sets: dict[str, RecommendationSet]) -> str:
-    """A French paragraph: whom each instrument serves (proposer_types facts) and what is recommended."""
-    sentences = []
+def _join_fr(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def complementarity_paragraph(project, sets: dict[str, RecommendationSet],
+                              territory: Territory | None = None) -> str:
+    """A French paragraph built from the data: whom each instrument serves and what is recommended.
+
+    The publics come from the ``proposer_types`` facts of the cases (share of the documented
+    cases admitting each type, majority types only); the recommendations are those emitted.
+    """
+    sentences, main_public = [], {}
     for fam, rs in sets.items():
-        ev = rs.evidence
-        pe = ev.parameters["proposer_types"]
+        label = project.families.label(fam, plural=True).lower()
+        pe = rs.evidence.parameters["proposer_types"]
         s = pe.all_cases
         if s["n"] == 0:
-            sentences.append(f"Pour les {project.families.label(fam, plural=True).lower()}, aucun cas ne documente "
-                             "le type de porteurs.")
+            sentences.append(f"Aucun cas de {label} ne documente le type de porteurs admis.")
             continue
         top = sorted(((v, k) for k, v in s["shares"].items() if np.isfinite(v) and v >= 0.5), reverse=True)
-        who = ", ".join(f"{_WHO.get(k, k)} ({_share(v)})" for v, k in top) or "des porteurs variés (aucun type majoritaire)"
-        base = pe.baseline_support.value if pe.baseline_support else None
-        sent = (f"Les {project.families.label(fam, plural=True).lower()} s'adressent d'abord à {who} "
-                f"des {s['n']} cas documentés")
-        if base:
-            sent += f" ; le dispositif rennais de référence admet : {base}"
-        p1 = [r.title.lower() for r in rs.recommendations if r.priority == 1]
-        if p1:
-            sent += f" ; préconisations prioritaires : {', '.join(p1)}"
-        elif rs.recommendations:
-            sent += f" ; {len(rs.recommendations)} préconisation(s), aucune de priorité 1"
+        if top:
+            main_public[fam] = top[0][1]
+            who = _join_fr([f"{_WHO.get(k, k)} ({_share(v)} des cas)" for v, k in top])
+            sent = f"Dans les {s['n']} cas documentés, les {label} s'adressent d'abord {who}"
         else:
-            sent += " ; aucune préconisation étayée"
+            sent = f"Dans les {s['n']} cas documentés, les {label} n'ont pas de type de porteur majoritaire"
+        if pe.baseline_support is not None:
+            sent += f" ; le dispositif rennais de référence admet : {pe.baseline_support.value}"
+        p1 = [r.title[0].lower() + r.title[1:] for r in rs.recommendations if r.priority == 1]
+        if p1:
+            sent += " ; préconisations prioritaires : " + _join_fr(p1)
+        elif rs.recommendations:
+            sent += f" ; {len(rs.recommendations)} préconisation(s) étayée(s), aucune de priorité 1"
+        else:
+            sent += " ; aucune préconisation n'est étayée par les données"
         sentences.append(sent + ".")
-    sentences.append("Les trois instruments se complètent donc par leurs publics : le budget participatif donne la "
-                     "décision aux habitants, l'appel à projets finance des porteurs organisés (associations, "
-                     "collectifs) et le fonds de concours passe par les communes ; cette lecture ne vaut que pour les "
-                     "cas documentés ci-dessus.")
+    if main_public:
+        publics = {}
+        for fam, k in main_public.items():
+            publics.setdefault(k, []).append(project.families.label(fam).lower())
+        def article(x):
+            return ("l'" if x[:1] in "aeéiouh" else "le ") + x
+
+        parts = [f"{_join_fr([article(f) for f in fams])} {'visent' if len(fams) > 1 else 'vise'} surtout "
+                 f"{_WHO.get(k, k).replace('aux ', 'les ', 1).replace('à d', 'd', 1)}"
+                 for k, fams in publics.items()]
+        if len(publics) == len(main_public) and len(main_public) > 1:
+            sentences.append("Les instruments se complètent par leur public principal : " + " ; ".join(parts) + ".")
+        else:
+            sentences.append("Publics principaux : " + " ; ".join(parts)
+                             + " — plusieurs instruments visent le même public et doivent être articulés.")
+    if territory is not None:
+        bp = next((i for i in territory.instruments if i.family == "budget_participatif"), None)
+        n_com = territory.facts.get("communes")
+        if bp is not None and n_com is not None and isinstance(n_com.value, int) and bp.owner:
+            sentences.append(f"Le budget participatif de référence ({bp.name}) est porté par : {bp.owner} ; la "
+                             f"Métropole compte {n_com.value} communes ({n_com.year}) : un budget participatif "
+                             f"métropolitain toucherait aussi les {n_com.value - 1} autres.")
     return " ".join(sentences)
 
 
@@ -1407,7 +1442,7 @@ def recommend_all(project, params=None, families: list[str] | None = None) -> Re
     cfg = load_recommendation_config(project.root, project.catalogue, project.families, territory)
     fams = families or [f for f in (_params(project, params).families) if f in project.families.main]
     sets = {f: recommend(project, f, params, config=cfg, territory=territory) for f in fams if project.cases_of(f)}
-    return RecommendationReport(sets, complementarity_paragraph(project, sets))
+    return RecommendationReport(sets, complementarity_paragraph(project, sets, territory))
 
 
 def recommendations_text(project, family: str | None = None) -> str:

@@ -234,6 +234,10 @@ def robustness_words(fa, project) -> Html:
     ranked = [i for i in range(len(mc.case_ids)) if r.ranked[i]]
     stable = [i for i in ranked if mc.stability and mc.stability[i] == "stable"]
     parts = []
+    if len(ranked) < 4:
+        parts.append(f"<p><strong>Prudence :</strong> seuls {len(ranked)} cas sont assez documentés pour être classés ; "
+                     "avec si peu de cas, la stabilité du classement dit peu de chose. Le rapport s'appuie surtout, "
+                     "pour cette famille, sur la comparaison des profils par dimension.</p>")
     leader = int(np.argmax(np.where(r.ranked, mc.p_first, -1)))
     parts.append(
         f"<p>Sur {fmt_number(mc.n_draws)} pondérations plausibles tirées autour du profil, "
@@ -242,7 +246,10 @@ def robustness_words(fa, project) -> Html:
     parts.append(f"<p>{len(stable)} des {len(ranked)} positions classées sont <span class='etiquette stable'>stables</span> "
                  f"(même rang, à un rang près, dans au moins {fmt_pct(fa.monte_carlo.stability_threshold)} des tirages) ; "
                  f"les autres sont <span class='etiquette fragile'>fragiles</span> : leur rang dépend des poids retenus.</p>")
-    if fa.sobol is not None:
+    if fa.sobol is not None and float(np.nanmax(fa.sobol.ST)) <= 0.01:
+        parts.append("<p>Aucun des choix testés (poids des dimensions, méthode, normalisation) ne change l'ordre des "
+                     "cas classés : les indices de Sobol sont nuls.</p>")
+    elif fa.sobol is not None:
         order = np.argsort(-np.asarray(fa.sobol.ST))
         first = order[0]
         parts.append(

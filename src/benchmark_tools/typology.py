@@ -144,6 +144,20 @@ def short_names(case_ids: Sequence[str], territories: Sequence[str], families: S
     return out
 
 
+def design_short_name(name: str) -> str:
+    """Short label of a candidate design: its name without a trailing parenthesis."""
+    name = str(name).strip()
+    if name.endswith(")") and " (" in name:
+        name = name[: name.rindex(" (")]
+    return name
+
+
+def plot_label(text: str) -> str:
+    """Text safe for the default matplotlib font: CJK and other far scripts removed."""
+    out = "".join(ch for ch in str(text) if ord(ch) < 0x2E80)
+    return out.replace("()", "").replace("  ", " ").strip()
+
+
 # --------------------------------------------------------------------------- profiles
 
 
@@ -288,8 +302,13 @@ def build_profiles(project, families: Sequence[str] | None = None, level: str | 
         raise InputError("Aucun cas dans les familles demandées : " + ", ".join(fams) + ".")
     values = pd.DataFrame(np.array(rows), index=pd.Index(ids, name="cas"), columns=feat_ids)
     values = values[[f for f in feat_ids if f not in na]]
-    short = short_names(ids, terr, fam_col, {f: project.families.label(f) for f in fams})
-    short = [s + " (candidat)" if d else s for s, d in zip(short, is_design)]
+    flabels = {f: project.families.label(f) for f in fams}
+    case_pos = [i for i, d in enumerate(is_design) if not d]
+    case_short = short_names([ids[i] for i in case_pos], [terr[i] for i in case_pos],
+                             [fam_col[i] for i in case_pos], flabels)
+    short = [design_short_name(n) for n in names]
+    for i, sname in zip(case_pos, case_short):
+        short[i] = sname
     return Profiles(
         values=values,
         family=pd.Series(fam_col, index=values.index, name="famille"),
@@ -670,16 +689,20 @@ def _fact_summary(facts: pd.DataFrame, members) -> list[dict]:
     return rows
 
 
-def _name_cluster(gaps: pd.DataFrame, level: str) -> str:
-    """French name from the two most distinctive features (cluster mean − overall mean)."""
+def _name_cluster(gaps: pd.DataFrame, level: str, n_features: int = 2, force: bool = False) -> str:
+    """French name from the most distinctive features (cluster mean − overall mean).
+
+    ``n_features`` traits at most; a trait less than half as marked as the first is left out
+    unless ``force`` (used to tell apart two clusters that would get the same name).
+    """
     if gaps.empty or not np.isfinite(gaps["écart"]).any() or gaps["écart"].abs().max() == 0:
         return "Profil moyen"
-    top = gaps.iloc[:2]
+    top = gaps.iloc[:n_features]
     first = abs(top["écart"].iloc[0])
     parts = []
     for _, r in top.iterrows():
-        # A second trait half as marked as the first does not characterise the group.
-        if parts and abs(r["écart"]) < first / 2:
+        # A trait half as marked as the first does not characterise the group.
+        if parts and abs(r["écart"]) < first / 2 and not force:
             break
         fid, up = r["identifiant"], r["écart"] > 0
         if level == "dimensions" and fid in DIMENSION_PHRASES:
@@ -696,7 +719,6 @@ def describe_clusters(profiles: pd.DataFrame, labels: pd.Series, feature_labels:
     """Distinctive features and facts of each cluster, and its proposed French name."""
     overall = profiles.mean(axis=0)
     out = []
-    names_seen: dict[str, int] = {}
     for g in sorted(labels.unique()):
         members = list(labels.index[labels == g])
         cm = profiles.loc[members].mean(axis=0)
@@ -710,13 +732,24 @@ def describe_clusters(profiles: pd.DataFrame, labels: pd.Series, feature_labels:
         })
         gaps = gaps.iloc[np.argsort(-np.abs(gaps["écart"].to_numpy()), kind="stable")].reset_index(drop=True)
         fact_rows = _fact_summary(facts, members) if facts is not None else []
-        name = _name_cluster(gaps, level)
-        if name in names_seen:
-            names_seen[name] += 1
-            name = f"{name} ({names_seen[name]})"
+        out.append(ClusterDescription(int(g), _name_cluster(gaps, level), members, gaps, pd.DataFrame(fact_rows)))
+    # Clusters that share a name get one more distinctive trait, then a number if still equal.
+    n_feat = profiles.shape[1]
+    for extra in range(3, n_feat + 1):
+        names = [c.name for c in out]
+        clash = {n for n in names if names.count(n) > 1}
+        if not clash:
+            break
+        for c in out:
+            if c.name in clash:
+                c.name = _name_cluster(c.feature_gaps, level, n_features=extra, force=True)
+    seen: dict[str, int] = {}
+    for c in out:
+        if c.name in seen:
+            seen[c.name] += 1
+            c.name = f"{c.name} ({seen[c.name]})"
         else:
-            names_seen[name] = 1
-        out.append(ClusterDescription(int(g), name, members, gaps, pd.DataFrame(fact_rows)))
+            seen[c.name] = 1
     return out
 
 
@@ -864,7 +897,7 @@ def pca_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=
     if max(a, b) >= q:
         raise InputError(f"Composante demandée absente : seulement {q} composante(s).")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 6))
+        fig, ax = plt.subplots(figsize=(10, 7.5))
     else:
         fig = ax.figure
     cmap = plt.get_cmap("tab10")
@@ -880,15 +913,15 @@ def pca_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=
     if label_points:
         for cid in coords.index:
             bold = bool(result.baseline[cid])
-            ax.annotate(result.short[cid], (coords.loc[cid].iloc[a], coords.loc[cid].iloc[b]),
-                        fontsize=7, fontweight="bold" if bold else "normal",
+            ax.annotate(plot_label(result.short[cid]), (coords.loc[cid].iloc[a], coords.loc[cid].iloc[b]),
+                        fontsize=6.5, fontweight="bold" if bold else "normal",
                         xytext=(3, 3), textcoords="offset points")
     if len(result.design_profiles):
         dc = result.pca.transform(result.design_profiles.to_numpy(dtype=float))
         ax.scatter(dc[:, a], dc[:, b], marker="*", s=260, color="black", edgecolors="white",
                    linewidths=0.8, zorder=4, label="Dispositif candidat")
         for j, d in enumerate(result.design_profiles.index):
-            ax.annotate(result.design_short.get(d, d), (dc[j, a], dc[j, b]), fontsize=7,
+            ax.annotate(plot_label(result.design_short.get(d, d)), (dc[j, a], dc[j, b]), fontsize=6.5,
                         fontstyle="italic", xytext=(4, -8), textcoords="offset points")
     ax.scatter([], [], s=110, facecolors="none", edgecolors="black", linewidths=1.6,
                label="Dispositif rennais")
@@ -937,7 +970,7 @@ def dendrogram_figure(result: TypologyResult, ax=None):
     else:
         fig = ax.figure
     z = linkage(result.profiles.to_numpy(dtype=float), method="ward")
-    dendrogram(z, labels=[result.short[c] for c in result.profiles.index], ax=ax, leaf_font_size=7,
+    dendrogram(z, labels=[plot_label(result.short[c]) for c in result.profiles.index], ax=ax, leaf_font_size=7,
                leaf_rotation=90)
     ax.set_ylabel("Distance de Ward")
     ax.set_title("Classification ascendante hiérarchique (Ward)")

@@ -521,7 +521,7 @@ class _Reader:
             return _SKIP
         if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
             self.add("une date a été saisie : écrivez-la comme du texte (format de cellule « Texte »)",
-                     f"{ws.title}!{cell.coordinate}", case_id, dotted, expected="du texte", found=v.isoformat())
+                     f"{ws.title}!{cell.coordinate}", case_id, dotted, expected="du texte", found=_iso(v))
             return _SKIP
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
@@ -547,7 +547,7 @@ class _Reader:
             if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
                 self.add("une date a été saisie dans une colonne de nombres : écrivez le nombre "
                          "(et mettez la cellule au format « Nombre » ou « Standard »)", ref, case_id, dotted,
-                         expected="un nombre", found=f"la date {v.isoformat()}")
+                         expected="un nombre", found=f"la date {_iso(v)}")
                 return _SKIP
             if isinstance(v, bool):
                 self.add("un nombre est attendu", ref, case_id, dotted, expected="un nombre",
@@ -578,7 +578,7 @@ class _Reader:
             return v
         if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
             self.add("une date a été saisie : écrivez l'année (2023) ou la période en texte (2024-2026)", ref,
-                     case_id, dotted, expected="une année", found=f"la date {v.isoformat()}")
+                     case_id, dotted, expected="une année", found=f"la date {_iso(v)}")
             return _SKIP
         if isinstance(v, bool):
             self.add("année invalide", ref, case_id, dotted, expected="une année", found="VRAI" if v else "FAUX")
@@ -596,6 +596,12 @@ class _ParsedCase:
     loc: _CaseLoc
     bad_facts: set = field(default_factory=set)       # fact paths with a refused cell
     bad_top: bool = False
+
+
+def _iso(v) -> str:
+    if isinstance(v, _dt.datetime) and v.time() == _dt.time(0):
+        return v.date().isoformat()
+    return v.isoformat()
 
 
 def _read_workbook(project, path: Path, display: str) -> tuple[list[_ParsedCase], list[Problem]]:
@@ -749,14 +755,15 @@ def _read_workbook(project, path: Path, display: str) -> tuple[list[_ParsedCase]
                 continue
             alt_no = a
         rec: dict = {}
-        for name, conv in (("value", lambda c: reader.value(ws_f, c, kind, cid, path_)),
-                           ("year", lambda c: reader.year(ws_f, c, cid, path_)),
-                           ("source", lambda c: reader.text(ws_f, c, cid, path_)),
-                           ("confidence", lambda c: reader.text(ws_f, c, cid, path_)),
-                           ("note", lambda c: reader.text(ws_f, c, cid, path_))):
+        sub = f"{path_}.alternatives[{alt_no - 1}]" if alt_no else path_
+        for name, conv in (("value", lambda c, d: reader.value(ws_f, c, kind, cid, d)),
+                           ("year", lambda c, d: reader.year(ws_f, c, cid, d)),
+                           ("source", lambda c, d: reader.text(ws_f, c, cid, d)),
+                           ("confidence", lambda c, d: reader.text(ws_f, c, cid, d)),
+                           ("note", lambda c, d: reader.text(ws_f, c, cid, d))):
             if name not in cells:
                 continue
-            v = conv(cells[name])
+            v = conv(cells[name], f"{sub}.{name}")
             if v is _SKIP:
                 pc.bad_facts.add(path_)
                 continue

@@ -241,6 +241,8 @@ _YAML_MESSAGES = {
     "could not determine a constructor for the tag": "étiquette YAML non acceptée (« !!… ») : écrivez une valeur simple",
     "found character that cannot start any token": "caractère inattendu en début de valeur (mettez la valeur entre guillemets)",
     "while scanning a quoted scalar": "guillemet non fermé",
+    "expected ',' or ']'": "crochet « [ » non fermé ou virgule manquante dans une liste",
+    "expected ',' or '}'": "accolade « { » non fermée ou virgule manquante",
     "found undefined tag handle": "étiquette YAML inconnue (« !… ») : écrivez une valeur simple",
 }
 
@@ -249,7 +251,7 @@ def _french_yaml_error(what: str) -> str:
     for en, fr in _YAML_MESSAGES.items():
         if what.startswith(en):
             return f"{fr} [{what}]"
-    return what
+    return f"syntaxe invalide [{what}]"
 
 
 def dump_yaml(data) -> str:
