@@ -8,7 +8,7 @@ export OMP_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system report test bench validate lab clean freshcheck
+.PHONY: help setup system report test test-lab bench validate lab clean freshcheck
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -33,13 +33,17 @@ report: setup validate ## Exécute les notebooks et rend reports/latest/preconis
 test: setup ## Lance la suite de tests
 	$(BIN)/python -m pytest -q
 
+test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre les notebooks (API REST)
+	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'
+	$(BIN)/python -m pytest -q -m lab tests/test_lab.py
+
 bench: setup ## Mesure la vitesse face aux bibliothèques de référence (reports/bench/latest.json)
 	$(BIN)/python bench/bench.py
 
 lab: setup ## Ouvre JupyterLab sur le projet (installe l'extra « lab » si besoin)
-	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "benchmark_tools" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.contents_manager_class=jupytext.TextFileContentsManager notebooks/
+	$(BIN)/jupyter lab --ServerApp.contents_manager_class=jupytext.TextFileContentsManager $$(test "$$(id -u)" = 0 && echo --allow-root) notebooks/
 
 freshcheck: ## Clone le dépôt dans un dossier temporaire et y lance make test et make report
 	bash scripts/fresh_clone_check.sh

@@ -24,7 +24,15 @@ run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
 # %% tags=["remove_cell"]
 from benchmark_tools import reporting as rp
 from benchmark_tools.analysis import analyse_family
-from benchmark_tools.plots import acceptability_bars, dimension_heatmap, rank_interval_plot, sobol_bars
+from benchmark_tools.designs import position_design, positioning_figure
+from benchmark_tools.plots import (
+    acceptability_bars,
+    dimension_heatmap,
+    rank_interval_plot,
+    sobol_bars,
+)
+from benchmark_tools.recommend import recommend_all
+from benchmark_tools.typology import pca_figure, typology
 from benchmark_tools.validate import load_project
 
 rp.setup_notebook()
@@ -33,6 +41,11 @@ params = rp.run_params(title=title, profile=profile, method=method, normalisatio
                        n_draws=n_draws, families=families)
 analyses = [analyse_family(project, fam, params) for fam in params.families]
 labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
+types = typology(project, params.families, profile=params.profile, normalisation=params.normalisation, designs="all",
+                 seed=params.seed)
+positions = [position_design(project, d, params.profile, params.method, params.normalisation, params.n_draws, params.seed)
+             for d in sorted(project.designs)]
+recommendations = recommend_all(project, params, params.families)
 
 # %%
 rp.title_page(project, params)
@@ -44,7 +57,7 @@ rp.toc()
 # ## Synthèse
 
 # %%
-rp.executive_summary(project, analyses, params)
+rp.executive_summary(project, analyses, params, recommendations)
 
 # %% [markdown]
 # ## Contexte et méthode
@@ -117,6 +130,53 @@ for fa in analyses:
     display(rp.robustness_words(fa, project))
     if fa.sobol is not None and fa.sobol.ST.max() > 0.01:
         display(rp.figure(sobol_bars(fa.sobol)))
+
+# %% [markdown]
+# ## Typologie des dispositifs
+#
+# Au-delà du classement, les cas se regroupent en familles de conception. La carte place chaque cas selon son profil
+# par dimension (analyse en composantes principales) ; les couleurs sont les groupes trouvés par classification
+# (k-moyennes, nombre de groupes choisi par l'indice de silhouette). Les dispositifs candidats pour Rennes Métropole
+# sont placés sur la même carte, sans entrer dans le calcul.
+
+# %%
+rp.paragraph(types.missing_rule, "petit")
+
+# %%
+rp.html_table(types.clusters_dataframe(), "Groupes de dispositifs et ce qui les distingue")
+
+# %%
+rp.figure(pca_figure(types))
+
+# %% [markdown]
+# ## Les dispositifs candidats pour Rennes Métropole
+#
+# Trois dispositifs que la Métropole pourrait lancer, et ses dispositifs actuels (statu quo), ont été décrits avec les
+# mêmes paramètres que les cas et codés *ex ante* sur les critères, chaque niveau avec sa justification. Ils sont notés
+# avec le même moteur et la même analyse de robustesse que les cas de leur famille. Un dispositif codé sur ses
+# intentions est avantagé face à des cas jugés sur des preuves : sa position est un ordre de grandeur, et la liste des
+# leviers (ce qui ferait le plus progresser le score) est l'information la plus utile.
+
+# %%
+rp.design_positions_table(positions)
+
+# %%
+for pos in positions:
+    for block in rp.design_section(pos):
+        display(block)
+    display(rp.figure(positioning_figure(pos)))
+
+# %% [markdown]
+# ## Préconisations
+#
+# Chaque préconisation découle d'une règle écrite à l'avance (`benchmark/recommendations.yml`) et évaluée sur les
+# données : elle n'est émise que si des cas documentés la soutiennent, et elle cite ces cas, leurs valeurs et leurs
+# sources. Les fourchettes de paramètres sont des repères descriptifs observés chez les autres, pas des normes. Les
+# arbitrages à discuter (délégation et contrôle juridique, exigence climat et charge des dossiers, apport propre et
+# accès des petites communes) sont rappelés avec les préconisations concernées.
+
+# %%
+rp.recommendations_annex(recommendations)
 
 # %% [markdown]
 # ## Annexes

@@ -42,6 +42,7 @@ from IPython.display import Markdown
 from benchmark_tools import reporting as rp
 from benchmark_tools.explorer import CaseExplorer, WeightExplorer, redundancy_table
 from benchmark_tools.pipeline import ranking_table
+from benchmark_tools.textutil import fmt_number
 from benchmark_tools.validate import load_project
 
 rp.setup_notebook()
@@ -113,7 +114,7 @@ redundancy = redundancy_table(project, normalisation=redundancy_normalisation)
 settings_r = project.settings.redundancy
 flagged = redundancy[redundancy["Redondant"]]
 Markdown(f"**{len(flagged)} paire(s) signalée(s)** sur {int(redundancy['r'].notna().sum())} paires calculables "
-         f"(seuil |r| > {settings_r.threshold:g}, au moins {settings_r.min_pairs} cas communs).")
+         f"(seuil |r| > {fmt_number(settings_r.threshold, 2)}, au moins {settings_r.min_pairs} cas communs).")
 
 # %%
 rp.html_table(flagged, "Paires de critères signalées comme redondantes", dec={"r": 2})

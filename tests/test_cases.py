@@ -3,7 +3,13 @@
 import numpy as np
 from numpy.testing import assert_allclose
 
-from benchmark_tools.cases import case_sheet_markdown, criterion_values, derived_fact, derived_values, facts_table
+from benchmark_tools.cases import (
+    case_sheet_markdown,
+    criterion_values,
+    derived_fact,
+    derived_values,
+    facts_table,
+)
 from benchmark_tools.config import load_catalogue, load_families
 from benchmark_tools.schema import Case
 from projectkit import REPO, valid_case

@@ -4,9 +4,7 @@ safe outputs when a notebook fails, and (when Debian's chromium is installed) a 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest

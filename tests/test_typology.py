@@ -222,3 +222,23 @@ def test_project_typology_criteria_level(project):
     assert res.level == "criteria"
     assert set(res.profiles.columns) <= set(project.catalogue.criterion_ids)
     assert not res.profiles.isna().any().any()
+
+
+def test_design_missing_values_imputed_by_family_mean():
+    profiles, truth = _blobs()
+    family = pd.Series(np.where(truth == 0, "A", "B"), index=profiles.index)
+    design = pd.DataFrame([[0.5, np.nan, 0.5, 0.5]], index=["candidat"], columns=FEATURES)
+    fam_all = pd.concat([family, pd.Series(["A"], index=["candidat"])])
+    res = _fit(profiles, family=fam_all, design_profiles=design)
+    assert_allclose(res.design_profiles.loc["candidat", "f2"], profiles.loc[family == "A", "f2"].mean())
+
+
+def test_summary_text_reports_structure_strength():
+    from benchmark_tools.typology import silhouette_reading
+
+    profiles, _ = _blobs()
+    res = _fit(profiles)
+    text = res.summary_text()
+    assert f"{res.k} groupes" in text and "silhouette" in text
+    assert res.silhouette > 0.71 and silhouette_reading(res.silhouette) == "structure forte"
+    assert silhouette_reading(0.1).startswith("pas de structure")

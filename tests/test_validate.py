@@ -164,3 +164,17 @@ def test_report_params_unknown_key(root):
     path.write_text(path.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
     p = _only(root, "clé inconnue « colour »")
     assert p.file == "benchmark/report.yml"
+
+
+def test_recommendation_rules_are_validated(root):
+    path = root / "benchmark" / "recommendations.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "\ncolour: red\n", encoding="utf-8")
+    p = _only(root, "colour")
+    assert p.file == "benchmark/recommendations.yml"
+
+
+def test_territory_is_validated(root):
+    path = root / "benchmark" / "territory" / "rennes_metropole.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "\ncolour: red\n", encoding="utf-8")
+    p = _only(root, "colour")
+    assert p.file == "benchmark/territory/rennes_metropole.yml"

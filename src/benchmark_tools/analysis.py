@@ -45,7 +45,7 @@ class FamilyAnalysis:
         r = self.result
         df = pd.DataFrame({
             "identifiant": list(r.matrix.case_ids),
-            "Cas": [self.names.get(cid, nm) for cid, nm in zip(r.matrix.case_ids, r.matrix.case_names)],
+            "Cas": [self.names.get(cid, nm) for cid, nm in zip(r.matrix.case_ids, r.matrix.case_names, strict=False)],
             "Score": r.scores,
             "Rang nominal": np.where(r.ranked, r.ranks, 0),
             "Couverture": r.coverage,
@@ -69,7 +69,7 @@ class FamilyAnalysis:
         if self.monte_carlo is None:
             return []
         mc = self.monte_carlo
-        return [cid for cid, p in zip(mc.case_ids, mc.p_top_k) if p >= min_p_top]
+        return [cid for cid, p in zip(mc.case_ids, mc.p_top_k, strict=False) if p >= min_p_top]
 
 
 def analyse_family(project, family: str, params, *, robustness: bool = True, sobol: bool = True,

@@ -104,7 +104,7 @@ def derived_fact(case: Case, name: str) -> Fact | None:
     if result is None:
         return None
     years = sorted({str(f.year) for f in facts if f.year is not None})
-    inputs = ", ".join(f"{p.split('.')[-1]} = {fmt_value(f.value)} ({f.year})" for p, f in zip(d.inputs, facts))
+    inputs = ", ".join(f"{p.split('.')[-1]} = {fmt_value(f.value)} ({f.year})" for p, f in zip(d.inputs, facts, strict=False))
     note = f"{d.formula} ; {inputs}"
     if len(years) > 1:
         note += " — attention : années différentes"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -49,6 +48,13 @@ def handle_errors(func):
         except BenchmarkError as exc:
             _err(f"Erreur : {exc}")
             raise typer.Exit(EXIT_INVALID)
+        except FileExistsError as exc:
+            _err(f"Erreur : le fichier existe déjà, rien n'a été écrit ({exc.filename or exc}) — "
+                 "choisissez un autre nom ou supprimez d'abord l'ancien fichier.")
+            raise typer.Exit(EXIT_INVALID)
+        except OSError as exc:
+            _err(f"Erreur : impossible d'écrire ou de lire « {exc.filename or ''} » ({exc.strerror or exc}).")
+            raise typer.Exit(EXIT_INVALID)
         except KeyboardInterrupt:
             _err("Interrompu.")
             raise typer.Exit(130)
@@ -62,7 +68,7 @@ def _project():
     return load_project()
 
 
-def _check_family(proj, family: Optional[str]) -> None:
+def _check_family(proj, family: str | None) -> None:
     if family is not None and family not in proj.families.ids:
         import difflib
 
@@ -92,7 +98,7 @@ def validate(paths: list[Path] = typer.Argument(None, help="Fichiers ou dossiers
 
 @app.command()
 @handle_errors
-def criteria(family: Optional[str] = typer.Option(None, "--family", "-f", help="Famille de dispositifs."),
+def criteria(family: str | None = typer.Option(None, "--family", "-f", help="Famille de dispositifs."),
              format: str = typer.Option("table", "--format", help="table ou markdown.")):
     """Affiche le catalogue des critères en français."""
     from .criteria import criteria_markdown, criteria_table
@@ -126,7 +132,8 @@ def profile_from_ranking(
     """Écrit un profil de pondération à partir d'un classement des dimensions, sans saisir de nombres."""
     import re
 
-    from .weights import profile_from_ranking as build, write_profile
+    from .weights import profile_from_ranking as build
+    from .weights import write_profile
 
     proj = _project()
     dims = proj.catalogue.dimension_ids
@@ -151,8 +158,11 @@ def profile_from_ranking(
         raise InputError("toutes les dimensions doivent être classées ; il manque : " + ", ".join(missing))
     if rule not in ("roc", "rank_sum"):
         raise InputError(f"règle inconnue « {rule} » (attendu : roc ou rank_sum)")
-    data = build(profile_id, label, ranks, rule, viewpoint, rationale)
     path = proj.root / "benchmark" / "profiles" / f"{profile_id}.yml"
+    if path.exists() or profile_id in proj.profiles:
+        raise InputError(f"le profil « {profile_id} » existe déjà ({path.relative_to(proj.root)}) : "
+                         "choisissez un autre identifiant")
+    data = build(profile_id, label, ranks, rule, viewpoint, rationale)
     write_profile(path, data)
     typer.echo(f"Profil écrit : {path.relative_to(proj.root)}")
     for d, w in data["dimension_weights"].items():
@@ -163,7 +173,7 @@ def profile_from_ranking(
 @handle_errors
 def new_case(family: str = typer.Option(..., "--family", "-f", help="Famille du dispositif."),
              name: str = typer.Option(..., "--name", "-n", help="Nom du dispositif, en français."),
-             case_id: Optional[str] = typer.Option(None, "--id", help="Identifiant (défaut : tiré du nom).")):
+             case_id: str | None = typer.Option(None, "--id", help="Identifiant (défaut : tiré du nom).")):
     """Écrit un modèle de fichier de cas commenté, au bon endroit."""
     from .newcase import write_template
 
@@ -193,13 +203,18 @@ def show(case_id: str = typer.Argument(..., help="Identifiant du cas.")):
 @app.command()
 @handle_errors
 def score(family: str = typer.Option("budget_participatif", "--family", "-f"),
-          profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profil de pondération (défaut : report.yml)."),
-          method: Optional[str] = typer.Option(None, "--method", "-m", help="arithmetic, geometric, topsis, promethee."),
-          normalisation: Optional[str] = typer.Option(None, "--normalisation", help="goalposts, minmax, zscore, rank."),
-          out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fichier CSV des scores.")):
+          profile: str | None = typer.Option(None, "--profile", "-p", help="Profil de pondération (défaut : report.yml)."),
+          method: str | None = typer.Option(None, "--method", "-m", help="arithmetic, geometric, topsis, promethee."),
+          normalisation: str | None = typer.Option(None, "--normalisation", help="goalposts, minmax, zscore, rank."),
+          out: Path | None = typer.Option(None, "--out", "-o", help="Fichier CSV des scores.")):
     """Classe les cas d'une famille et écrit les scores."""
     from .pipeline import ranking_table, score_family
 
+    if out is not None:
+        if out.is_dir():
+            raise InputError(f"« {out} » est un dossier : donnez un nom de fichier, par exemple {out / 'scores.csv'}")
+        if out.suffix.lower() != ".csv":
+            raise InputError(f"le fichier de scores doit avoir l'extension .csv (trouvé : « {out.name} »)")
     proj = _project()
     _check_family(proj, family)
     result = score_family(proj, family, profile=profile, method=method, normalisation=normalisation)
@@ -210,6 +225,7 @@ def score(family: str = typer.Option("budget_participatif", "--family", "-f"),
         typer.echo(table.to_string(index=False))
     if out is not None:
         from .safeio import write_text_atomic
+
 
         write_text_atomic(out, result.to_dataframe().to_csv(index=True, float_format="%.6f", lineterminator="\n"))
         typer.echo(f"Scores écrits : {out}")
@@ -262,7 +278,7 @@ def design(design_id: str = typer.Argument(..., help="Identifiant du dispositif 
 
 @app.command()
 @handle_errors
-def recommend(family: Optional[str] = typer.Option(None, "--family", "-f")):
+def recommend(family: str | None = typer.Option(None, "--family", "-f")):
     """Affiche les préconisations, avec leurs preuves."""
     from .recommend import recommendations_text
 

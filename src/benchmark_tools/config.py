@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from .errors import Problem, ValidationFailed, short
 from .schema import (
-    Case,
     CandidateDesign,
+    Case,
     Catalogue,
     Families,
     Profile,

@@ -234,7 +234,7 @@ class DesignPosition:
                          f"{SCOPE_LABELS_FR[self.scope]} ».")
         lines.append(f"Pourquoi ce périmètre : {self.scope_reason}")
         rennes = self.table[self.table["Rennes"] & ~self.table["candidat"]]
-        for cid, r in rennes.iterrows():
+        for _cid, r in rennes.iterrows():
             gap = f"{self.score - r['score']:+.3f}".replace(".", ",")
             lines.append(f"Écart avec le dispositif rennais « {r['cas']} » : {gap} "
                          f"(son score {_fmt(r['score'])}, rang {_fmt(r['rang'])}).")
@@ -299,6 +299,7 @@ def position_design(project, design_id: str, profile: str | None = None, method:
     from .pipeline import get_profile
     from .robustness import monte_carlo_from_settings
     from .scoring import make_batch_scorer, score
+    from .typology import design_short_name, short_names
 
     design = _get_design(project, design_id)
     st = project.settings
@@ -337,12 +338,10 @@ def position_design(project, design_id: str, profile: str | None = None, method:
     cases_by_id = {c.id: c for c in project.cases_of(design.family)}
     nominal = ranks.astype(float)
     nominal[nominal == 0] = np.nan
-    from .typology import design_short_name, short_names
-
     fam_cases = [cases_by_id[c] for c in matrix.case_ids if c in cases_by_id]
     shorts = dict(zip([c.id for c in fam_cases],
                       short_names([c.id for c in fam_cases], [c.territory for c in fam_cases],
-                                  [c.family for c in fam_cases])))
+                                  [c.family for c in fam_cases]), strict=True))
     shorts[design.id] = design_short_name(design.name)
     table = pd.DataFrame({
         "cas": list(matrix.case_names),
@@ -457,7 +456,7 @@ def design_report_text(project, design_id: str, **kwargs) -> str:
     out += ["Position", "--------", pos.summary_text(), ""]
     t = pos.table
     out += ["Classement de la famille", "------------------------"]
-    for cid, r in t.iterrows():
+    for _cid, r in t.iterrows():
         mark = "→ " if r["candidat"] else ("R " if r["Rennes"] else "  ")
         interval = ("" if not np.isfinite(r["rang P5"]) else
                     f" [P5–P95 : {_fmt(r['rang P5'])}–{_fmt(r['rang P95'])}]")
@@ -517,7 +516,7 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
     else:
         fig = ax.figure
     y = np.arange(n)[::-1]
-    for yi, (_, r) in zip(y, t.iterrows()):
+    for yi, (_, r) in zip(y, t.iterrows(), strict=True):
         color = "#c0392b" if r["candidat"] else ("#1f4e79" if r["Rennes"] else "0.45")
         lw = 3.0 if r["candidat"] else 1.6
         if np.isfinite(r["rang P5"]):
@@ -526,7 +525,7 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
         ax.plot(r["rang"], yi, "|", color="black", ms=10, mew=1.5)
     ax.set_yticks(y)
     ax.set_yticklabels([plot_label(r["nom court"])[:45] for _, r in t.iterrows()], fontsize=7)
-    for lab, (_, r) in zip(ax.get_yticklabels(), t.iterrows()):
+    for lab, (_, r) in zip(ax.get_yticklabels(), t.iterrows(), strict=True):
         if r["candidat"]:
             lab.set_color("#c0392b")
             lab.set_fontweight("bold")
@@ -541,3 +540,89 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
     ax.grid(axis="x", color="0.9")
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- status quo drafts
+
+
+def status_quo_document(project, case_id: str, design_id: str, rationale: str,
+                        name: str | None = None, summary: str | None = None) -> dict:
+    """Draft of a status-quo design file coded exactly as a baseline case.
+
+    Every criterion value of the case (coded levels and values derived from its facts) is
+    copied into ``scores`` with the case's source and year and, as note, the case's evidence
+    prefixed by where it comes from; the identity facts and design facts are copied with their
+    sources (alternative values are left out). The result is a plain dict for
+    :func:`yaml.safe_dump`; the analyst reviews it before saving it as
+    ``benchmark/designs/<design_id>.yml``. Used to write the ``statu_quo_*`` designs; run it
+    again when the baseline case changes (``tests/test_designs.py`` checks that they agree).
+    """
+    from .cases import criterion_fact
+
+    case = project.case(case_id)
+
+    def fact_dict(f, note_prefix: str = "") -> dict:
+        d = {"value": f.value, "year": f.year, "source": f.source, "confidence": f.confidence}
+        note = (note_prefix + (f.note or "")).strip()
+        if note:
+            d["note"] = note
+        return d
+
+    scores = {}
+    for crit in project.catalogue.criteria:
+        f = criterion_fact(case, crit, project.families)
+        if f is None or f.value is None:
+            continue
+        d = fact_dict(f, f"Statu quo : valeur du cas de référence {case_id}. ")
+        if crit.type == "ordinal":
+            d["value"] = int(f.value)
+            d["confidence"] = "coded"
+        scores[crit.id] = d
+    doc = {
+        "id": design_id,
+        "name": name or f"Statu quo — {case.name}",
+        "family": case.family,
+        "territory": case.territory,
+        "country": case.country,
+        "level": case.level,
+        "baseline": False,
+        "status_quo": True,
+        "edition": case.edition,
+        "url": case.url,
+        "summary": summary or case.summary,
+        "rationale": rationale,
+    }
+    for k in ("population", "first_year", "editions_count", "active"):
+        f = getattr(case, k)
+        if f is not None and f.value is not None:
+            doc[k] = fact_dict(f)
+    design = {}
+    for k, f in case.design:
+        if k == "currency":
+            design[k] = f
+        elif f is not None and f.value is not None:
+            design[k] = fact_dict(f)
+    doc["design"] = design
+    doc["scores"] = scores
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def status_quo_yaml(project, design_id: str, case_id: str) -> str:
+    """YAML text of an existing status-quo design refreshed from its baseline case.
+
+    Keeps the design's name, summary and rationale and copies again every criterion value and
+    fact of the case (see :func:`status_quo_document`). To refresh a file::
+
+        from pathlib import Path
+        text = status_quo_yaml(project, "statu_quo_fmte", "rennes_metropole_fmte")
+        Path("benchmark/designs/statu_quo_fmte.yml").write_text(text, encoding="utf-8")
+    """
+    import yaml
+
+    old = _get_design(project, design_id)
+    doc = status_quo_document(project, case_id, design_id, old.rationale or "", name=old.name,
+                              summary=old.summary)
+    head = (f"# Statu quo de Rennes : copie exacte des valeurs de critères du cas de référence {case_id}\n"
+            "# (produit par benchmark_tools.designs.status_quo_yaml, relu à la main).\n"
+            "# Si le cas de référence change, régénérer ce fichier : tests/test_designs.py le vérifie.\n")
+    return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)

@@ -626,8 +626,12 @@ class CaseExplorer:
         """Nearest neighbours of a case and, in French, how they were found."""
         case = self._case(case_id)
         fams = self.project.families
-        typ = self._typology_result()
-        why = self._typology_failed
+        report_families = list(self.project.report.families) if self.project.report else []
+        if case.family not in report_families:
+            typ, why = None, "famille hors des familles du rapport"
+        else:
+            typ = self._typology_result()
+            why = self._typology_failed
         if typ is not None:
             try:
                 nb = typ.neighbours(case_id, self.n_neighbours)
@@ -642,7 +646,7 @@ class CaseExplorer:
         how = ("repli : écart quadratique moyen entre scores de dimension, sur les dimensions renseignées "
                "par les deux cas, dans la même famille")
         if why:
-            how += f" (typologie non utilisée : {why})"
+            how += f" (typologie non utilisée : {why.rstrip('.')})"
         return nb, how
 
     def _case(self, case_id: str):

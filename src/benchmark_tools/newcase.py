@@ -52,7 +52,7 @@ def template_text(case_id: str, family: str, name: str) -> str:
     """The text of a commented template (valid YAML once the summary and territory are filled)."""
     rec = "{value: , year: , source: , confidence: documented, note: }"
     lines = [
-        f"# Nouveau cas — format complet : data/README.md",
+        "# Nouveau cas — format complet : data/README.md",
         "# Règle d'or : une valeur n'est écrite que si une page publique la donne ; l'URL va dans « source »,",
         "# l'année dans « year ». Sans source, laissez le champ commenté : l'outil gère les valeurs manquantes.",
         f"id: {case_id}",

@@ -56,8 +56,7 @@ def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str |
     names = [_short(names_.get(m.case_ids[i], m.case_names[i])) + ("" if result.ranked[i] else " *") for i in order]
     fig, ax = plt.subplots(figsize=(7.2, 0.28 * len(names) + 1.6))
     masked = np.ma.masked_invalid(values)
-    cmap = CMAP.copy()
-    cmap.set_bad("#e6e9ec")
+    cmap = CMAP.with_extremes(bad="#e6e9ec")
     im = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=1)
     ax.set_xticks(range(len(dims)), dim_labels, fontsize=7.5, rotation=35, ha="left", rotation_mode="anchor")
     ax.set_yticks(range(len(names)), names, fontsize=7.5)
@@ -126,7 +125,7 @@ def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None, na
     for k in range(acc.shape[1]):
         vals = acc[keep, k]
         ax.barh(range(len(keep)), vals, left=left, color=colors[k % len(colors)], label=f"rang {k + 1}")
-        for y, (lft, v) in enumerate(zip(left, vals)):
+        for y, (lft, v) in enumerate(zip(left, vals, strict=False)):
             if v >= 0.08:
                 ax.text(lft + v / 2, y, f"{100 * v:.0f} %", ha="center", va="center", fontsize=6.5,
                         color="white" if k < 2 else "#1d2733")
@@ -176,7 +175,7 @@ def coverage_map(matrix, codes: list[str] | None = None, title: str | None = Non
     fig, ax = plt.subplots(figsize=(7.4, 0.24 * matrix.n_cases + 1.6))
     cmap = matplotlib.colors.ListedColormap(["#ffffff", "#f3d9c1", TEAL])
     ax.imshow(code, aspect="auto", cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
-    ax.set_yticks(range(matrix.n_cases), [_short((names or {}).get(cid, n), 34) for cid, n in zip(matrix.case_ids, matrix.case_names)], fontsize=7)
+    ax.set_yticks(range(matrix.n_cases), [_short((names or {}).get(cid, n), 34) for cid, n in zip(matrix.case_ids, matrix.case_names, strict=False)], fontsize=7)
     codes = list(codes or matrix.criterion_ids)
     ax.set_xticks(range(matrix.n_criteria), codes, rotation=90, fontsize=6.5)
     ax.xaxis.tick_top()

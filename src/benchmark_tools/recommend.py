@@ -28,13 +28,22 @@ import math
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from .cases import criterion_fact, derived_fact
 from .config import find_root, load_model, rel
@@ -57,9 +66,9 @@ HORIZON_LABELS = {"court": "Court terme", "moyen": "Moyen terme", "long": "Long 
 _COMMON_PLACEHOLDERS = {"famille", "n_leaders", "cases", "baseline_name", "territory_value", "population"}
 PLACEHOLDERS: dict[str, set[str]] = {
     "baseline_below_leaders": {"criterion", "baseline", "baseline_raw", "leaders_q1", "leaders_median",
-                               "leaders_q3", "leaders_median_raw", "share_above", "n"},
+                               "leaders_q3", "leaders_median_raw", "share_above", "n", "target_level"},
     "leaders_above_rest": {"criterion", "leaders_median", "rest_median", "gap", "n", "n_rest", "baseline",
-                           "leaders_median_raw", "rest_median_raw"},
+                           "leaders_median_raw", "rest_median_raw", "target_level"},
     "baseline_missing_practice": {"parameter", "practice", "share", "k", "n", "baseline_value"},
     "leaders_share_at_least": {"parameter", "practice", "share", "k", "n", "rest_share", "n_rest",
                                "baseline_value"},
@@ -160,18 +169,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-TerritoryValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[StrictStr]]
+TerritoryValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[StrictStr]]  # noqa: UP007 - same form as schema.Value
 
 
 class TerritoryFact(_Strict):
     """One sourced fact of the territory profile (the value is required: no source, no fact)."""
 
     value: TerritoryValue
-    year: Union[StrictInt, StrictStr]
+    year: StrictInt | StrictStr
     source: StrictStr
     confidence: Literal["documented", "derived", "coded"]
     note: StrictStr | None = None
-    alternatives: list["TerritoryFact"] = Field(default_factory=list)
+    alternatives: list[TerritoryFact] = Field(default_factory=list)
 
 
 TerritoryFact.model_rebuild()
@@ -218,6 +227,7 @@ class Territory(_Strict):
 
 
 _URL = re.compile(r"^https?://\S+$")
+_SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]`|]+$")
 
 
 def _check_territory_fact(f: TerritoryFact, file: str, path: str, line) -> list[Problem]:
@@ -277,9 +287,12 @@ def load_territory(root: Path | str | None = None) -> Territory:
                                             field=base + ".family", line=line(key, i, "family"),
                                             expected=", ".join(fam_ids), found=item.family))
                 if item.case_id and not list((root / "data" / "cases").glob(f"*/{item.case_id}.yml")):
-                    problems.append(Problem(file, "cas introuvable dans data/cases", field=base + ".case_id",
+                    # A warning, not an error: a renamed case must not block every command, but the
+                    # comparison with Rennes' current value will be missing until the link is fixed.
+                    problems.append(Problem(file, "cas introuvable dans data/cases : la comparaison avec ce "
+                                            "dispositif rennais sera absente", field=base + ".case_id",
                                             line=line(key, i, "case_id"), expected="l'identifiant d'un cas existant",
-                                            found=item.case_id))
+                                            found=item.case_id, severity="warning"))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ValidationFailed(problems)
@@ -292,11 +305,11 @@ def load_territory(root: Path | str | None = None) -> Territory:
 class Practice(_Strict):
     """What counts as having a practice: exactly one operator."""
 
-    equals: Union[StrictBool, StrictInt, StrictFloat, StrictStr, None] = None
+    equals: StrictBool | StrictInt | StrictFloat | StrictStr | None = None
     contains: StrictStr | None = None
     in_: list[StrictStr] | None = Field(default=None, alias="in")
-    at_most: Union[StrictInt, StrictFloat, None] = None
-    at_least: Union[StrictInt, StrictFloat, None] = None
+    at_most: StrictInt | StrictFloat | None = None
+    at_least: StrictInt | StrictFloat | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -568,6 +581,7 @@ class CriterionEvidence:
     supports: tuple[CaseSupport, ...]
     baseline_support: CaseSupport | None
     support_norm: tuple[float, ...] = ()
+    support_raw: tuple[float, ...] = ()
 
     @property
     def iqr(self) -> float:
@@ -691,7 +705,28 @@ def _params(project, params) -> ReportParams:
 
 
 def family_evidence(project, family: str, params=None, config: RecommendationConfig | None = None) -> FamilyEvidence:
-    """Leaders (Monte Carlo P(top k) ≥ threshold) and criterion/parameter evidence for a family."""
+    """Leaders and the evidence the rules read, for one main family.
+
+    Parameters
+    ----------
+    project : Project
+    family : str
+        A main family (``families.main``).
+    params : ReportParams or mapping, optional
+        Profile, method, normalisation, seed and draws (default ``report.yml``).
+    config : RecommendationConfig, optional
+        Default: ``benchmark/recommendations.yml``.
+
+    Returns
+    -------
+    FamilyEvidence
+        Leaders = non-Rennes cases whose P(top k) under the Monte Carlo of
+        ``settings.robustness`` (seeded) reaches ``leaders.p_top_k_min``; ranking uses
+        ``leaders.coverage_threshold`` when set (said in the output). Per criterion: quartiles
+        of the normalised values among leaders, median of the other cases, Rennes' value (the
+        best documented Rennes instrument of the family). Per design parameter: values among
+        leaders and among all non-Rennes cases (monetary values in euros only), and Rennes'.
+    """
     from .matrix import DecisionMatrix
     from .pipeline import get_profile
     from .robustness import monte_carlo_from_settings
@@ -718,13 +753,13 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
     nominal = score(matrix, profile, s_lead, method=rp.method, normalisation=rp.normalisation)
     ids = list(matrix.case_ids)
     by_id = {c.id: c for c in cases}
-    p_top = dict(zip(ids, (float(x) for x in mc.p_top_k)))
+    p_top = dict(zip(ids, (float(x) for x in mc.p_top_k), strict=True))
     baseline_ids = [c.id for c in cases if c.baseline]
     top_group = [cid for cid in ids if p_top[cid] >= cfg.leaders.p_top_k_min]
     leaders = sorted([cid for cid in top_group if cid not in baseline_ids], key=lambda c: -p_top[c])
     rest = [cid for cid in ids if cid not in leaders and cid not in baseline_ids]
-    cov = dict(zip(ids, nominal.coverage))
-    nom_rank = dict(zip(ids, nominal.ranks))
+    cov = dict(zip(ids, nominal.coverage, strict=True))
+    nom_rank = dict(zip(ids, nominal.ranks, strict=True))
     table = pd.DataFrame({
         "case_id": ids,
         "Cas": [by_id[c].name for c in ids],
@@ -743,11 +778,8 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
         norm = nominal.normalised[:, j]
         raw = matrix.values[:, j]
 
-        def vals(group):
-            return [norm[idx[c]] for c in group if np.isfinite(norm[idx[c]])]
-
-        lv = vals(leaders)
-        rv = vals(rest)
+        lv = [norm[idx[c]] for c in leaders if np.isfinite(norm[idx[c]])]
+        rv = [norm[idx[c]] for c in rest if np.isfinite(norm[idx[c]])]
         q1, med, q3 = _quartiles(lv)
         _, rmed, _ = _quartiles(rv)
         lraw = [raw[idx[c]] for c in leaders if np.isfinite(raw[idx[c]])]
@@ -759,26 +791,25 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
             if np.isfinite(v) and (b_id is None or v > b_norm):
                 b_id, b_norm, b_raw = b, float(v), float(raw[idx[b]])
         unit = crit.unit_for(family, project.families) or ""
-        dec = 0 if crit.type == "ordinal" else 1
 
-        def rawtext(x):
-            return f"{fmt_number(x, 0)} sur 4" if crit.type == "ordinal" else _fr(x, dec, unit if unit == "%" else "") + \
-                ("" if unit in ("%", "") else f" {unit}")
+        def rawtext(x, crit=crit, unit=unit):
+            return _raw_text(x, crit.type, unit)
 
         if b_id is not None:
             b_sup = _support(by_id[b_id], rawtext(b_raw), criterion_fact(by_id[b_id], crit, project.families))
-        sups, sup_norm = [], []
+        sups, sup_norm, sup_raw = [], [], []
         for c in leaders:
             v = raw[idx[c]]
             if np.isfinite(v) and np.isfinite(norm[idx[c]]):
                 sups.append(_support(by_id[c], rawtext(v), criterion_fact(by_id[c], crit, project.families), p_top[c]))
                 sup_norm.append(float(norm[idx[c]]))
+                sup_raw.append(float(v))
         share_above = (float(np.mean([x > b_norm for x in lv])) if (lv and np.isfinite(b_norm)) else np.nan)
         crit_ev[crit.id] = CriterionEvidence(
             crit.id, crit.label_fr, crit.code, len(lv), q1, med, q3,
             float(np.median(lraw)) if lraw else np.nan, len(rv), rmed,
             float(np.median(rraw)) if rraw else np.nan, b_id, b_norm, b_raw, share_above, tuple(sups), b_sup,
-            tuple(sup_norm))
+            tuple(sup_norm), tuple(sup_raw))
 
     # ---- design parameters
     par_ev: dict[str, ParameterEvidence] = {}
@@ -815,6 +846,15 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
         leaders_table=table, leader_ids=leaders, baseline_ids=baseline_ids,
         baseline_in_top_group=[b for b in baseline_ids if b in top_group], rest_ids=rest,
         criteria=crit_ev, parameters=par_ev, p_top=p_top)
+
+
+def _raw_text(x: float, ctype: str, unit: str) -> str:
+    """A raw criterion value in words: « 3 sur 4 » for a level, the number and its unit otherwise."""
+    if x is None or not np.isfinite(x):
+        return "non documenté"
+    if ctype == "ordinal":
+        return f"{fmt_number(x, 0 if float(x).is_integer() else 1)} sur 4"
+    return _fr(x, 1, "%" if unit == "%" else "") + ("" if unit in ("%", "") else f" {unit}")
 
 
 def _summary(param: Parameter, values: list) -> dict:
@@ -877,6 +917,7 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
     supports: list[CaseSupport] = []
     criteria = list(rule.criteria)
     extra_sources: list[str] = []
+    text_cases: list[CaseSupport] = []
     baseline_names = [project.case(b).name for b in ev.baseline_ids]
     fmt["baseline_name"] = " ; ".join(baseline_names) if baseline_names else "aucun dispositif rennais"
 
@@ -903,17 +944,24 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
         crit = project.catalogue.criterion(ce.criterion_id)
         unit = crit.unit_for(ev.family, project.families) or ""
 
-        def rawfmt(x):
-            if not np.isfinite(x):
-                return "non documenté"
-            if crit.type == "ordinal":
-                return f"{fmt_number(x, 1 if x != int(x) else 0)} sur 4"
-            return _fr(x, 1, "%" if unit == "%" else "") + ("" if unit in ("%", "") else f" {unit}")
-
         for k in ("baseline_raw", "leaders_median_raw", "rest_median_raw"):
             values[k] = getattr(ce, k)
-            fmt[k] = rawfmt(getattr(ce, k))
+            fmt[k] = _raw_text(getattr(ce, k), crit.type, unit)
         supports = list(ce.supports)
+        # The practice named in the text is the leaders' median level (rounded towards the
+        # weaker side for a level): {cases} lists only the leaders that reach it.
+        if np.isfinite(ce.leaders_median_raw):
+            if crit.type == "ordinal":
+                target = float(np.floor(ce.leaders_median_raw))
+                fmt["target_level"] = (crit.levels or {}).get(int(target), _raw_text(target, crit.type, unit)).rstrip(".")
+            else:
+                target = ce.leaders_median_raw
+                fmt["target_level"] = _raw_text(target, crit.type, unit)
+            better = (lambda x: x >= target) if crit.direction == "higher" or crit.type == "ordinal" \
+                else (lambda x: x <= target)
+            text_cases = [s for s, x in zip(ce.supports, ce.support_raw, strict=True) if better(x)]
+        else:
+            text_cases = []
         if ce.n_leaders < min_n:
             return out("donnees_insuffisantes", f"{ce.n_leaders} meneur(s) documenté(s) sur ce critère (minimum {min_n})")
         if rule.type == "baseline_below_leaders":
@@ -929,7 +977,7 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
             if not agree:
                 return out("condition_non_remplie", "les meneurs ne s'accordent pas (écart interquartile trop grand "
                            "et part au-dessus du dispositif rennais trop faible)")
-            supports = [s for s, x in zip(ce.supports, ce.support_norm) if x > ce.baseline]
+            supports = [s for s, x in zip(ce.supports, ce.support_norm, strict=True) if x > ce.baseline]
             if ce.baseline_support is not None:
                 supports.append(ce.baseline_support)
         else:  # leaders_above_rest
@@ -1018,7 +1066,11 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             values["territory_value"] = float(v)
         extra_sources.append(tf.source)
-    names = [s.name for s in sourced]
+    if rule.type in CRITERION_RULES and text_cases:
+        named = [s for s in text_cases if s.source]
+        names = [s.name for s in (named or sourced)]
+    else:
+        names = [s.name for s in sourced]
     fmt["cases"] = ", ".join(names[:4]) + (f" et {len(names) - 4} autre(s)" if len(names) > 4 else "")
     try:
         text = rule.text.format(**fmt)
@@ -1058,6 +1110,7 @@ class RecommendationSet:
     design_note: str
     notes: list[str]
     min_per_family: int
+    practices: pd.DataFrame | None = None
     max_supports_shown: int = 8
 
     @property
@@ -1130,19 +1183,35 @@ class RecommendationSet:
                 out.append(("*Arbitrage* : " if md else "Arbitrage : ") + e(t))
             out.append("")
             out.append("Cas d'appui :" if not md else "**Cas d'appui** :")
-            shown = r.supports if len(r.supports) <= self.max_supports_shown else \
-                [s for s in r.supports if s.case_id in self.evidence.leader_ids or s.case_id in self.evidence.baseline_ids]
-            shown = list(shown)[: self.max_supports_shown] or list(r.supports)[: self.max_supports_shown]
+            # Leaders first, then the other cases, Rennes last; at most max_supports_shown lines.
+            ev_ = self.evidence
+            order = sorted(r.supports, key=lambda x: (x.case_id in ev_.baseline_ids,
+                                                      x.case_id not in ev_.leader_ids))
+            shown = order[: self.max_supports_shown]
+            if len(order) > self.max_supports_shown:
+                base = [x for x in order if x.case_id in ev_.baseline_ids]
+                shown = order[: self.max_supports_shown - len(base)] + base
             for s in shown:
                 src = s.source or "sans source"
                 if md and s.source:
-                    src = " ; ".join(f"<{x}>" if x.startswith("http") else e(x) for x in s.source.split(" ; "))
+                    src = " ; ".join(f"<{x}>" if _SAFE_URL.match(x) else e(x) for x in s.source.split(" ; "))
                 else:
                     src = e(src)
                 note = f" — {e(s.note)}" if s.note else ""
                 out.append(f"- {e(s.name)} : {e(s.value)} ({e(s.year)}) — {src}{note}")
             if len(r.supports) > len(shown):
                 out.append(f"- … et {len(r.supports) - len(shown)} autre(s) cas (liste complète dans to_dataframe()).")
+            out.append("")
+        if self.practices is not None and len(self.practices):
+            pos = self.practices[(self.practices["Écart"] > 0) | self.practices["Écart"].isna()]
+            out.append(f"{h3}Ce qui distingue les meneurs des autres cas")
+            out.append("")
+            if len(pos):
+                view = pos.drop(columns=["Sources"]).copy()
+                view["Écart"] = view["Écart"].map(lambda x: "—" if pd.isna(x) else fmt_number(float(x), 2))
+                out += _table(view, e, md)
+            else:
+                out.append("Aucun critère ni paramètre documenté ne distingue les meneurs des autres cas.")
             out.append("")
         if self.ranges is not None and len(self.ranges):
             out.append(f"{h3}Fourchettes de paramètres recommandées")
@@ -1188,6 +1257,81 @@ def _table(df: pd.DataFrame, e, md: bool) -> list[str]:
     return [" · ".join(f"{c} : {r[c]}" for c in cols) for _, r in df.iterrows()]
 
 
+def distinguishing_practices(ev: FamilyEvidence, min_n: int) -> pd.DataFrame:
+    """What distinguishes the leaders from the other cases, criterion by criterion and parameter by parameter.
+
+    Criteria: median of the normalised values (1 = best) among leaders and among the other
+    cases. Parameters: median for numbers, share of cases for yes/no and for each list or
+    calendar value. Only rows with at least ``min_n`` documented leaders and other cases are
+    kept; sorted by decreasing gap. Each row names the leaders that show it, with their sources.
+    """
+    rows = []
+    for ce in ev.criteria.values():
+        if ce.n_leaders < min_n or ce.n_rest < min_n:
+            continue
+        rows.append({
+            "Type": "critère", "Élément": f"{ce.code} {ce.label}", "Meneurs": _fmt_norm(ce.leaders_median),
+            "n meneurs": ce.n_leaders, "Autres cas": _fmt_norm(ce.rest_median), "n autres": ce.n_rest,
+            "Écart": ce.leaders_median - ce.rest_median,
+            "Rennes": _fmt_norm(ce.baseline) if np.isfinite(ce.baseline) else "non documenté",
+            "Cas meneurs": "; ".join(f"{s.name} ({s.value})" for s in ce.supports),
+            "Sources": " ; ".join(dict.fromkeys(s.source for s in ce.supports if s.source)),
+        })
+    for name, pe in ev.parameters.items():
+        param = PARAMETERS[name]
+        lead = [(v, sup) for _, v, sup in pe.leader_values]
+        rest = [v for c, v, _ in pe.all_values if c not in ev.leader_ids]
+        if len(lead) < min_n or len(rest) < min_n:
+            continue
+        base = pe.baseline_support.value if pe.baseline_support else "non documenté"
+        if param.kind == "number":
+            lm, rm = float(np.median([v for v, _ in lead])), float(np.median(rest))
+            items = [(param.label_fr, lm, rm, _fr(lm, param.decimals, param.unit),
+                      _fr(rm, param.decimals, param.unit), lambda v: True)]
+        else:
+            if param.kind == "bool":
+                keys = [True]
+            else:
+                keys = list(param.vocabulary) or sorted({x for v, _ in lead for x in (v if isinstance(v, list) else [v])})
+
+            def has(v, k):
+                return (k in v) if isinstance(v, list) else (v == k)
+
+            items = []
+            for k in keys:
+                ls = float(np.mean([has(v, k) for v, _ in lead]))
+                rs_ = float(np.mean([has(v, k) for v in rest]))
+                if ls == 0 and rs_ == 0:
+                    continue
+                label = param.label_fr if k is True else f"{param.label_fr} : {item_label(k)}"
+                items.append((label, ls, rs_, _share(ls), _share(rs_), (lambda v, k=k: has(v, k))))
+        for label, lv, rv, ltxt, rtxt, holds in items:
+            shown = [sup for v, sup in lead if holds(v)]
+            rows.append({
+                "Type": "paramètre", "Élément": label, "Meneurs": ltxt, "n meneurs": len(lead), "Autres cas": rtxt,
+                "n autres": len(rest), "Écart": (lv - rv) if param.kind != "number" else np.nan, "Rennes": base,
+                "Cas meneurs": "; ".join(f"{s.name} ({s.value})" for s in shown),
+                "Sources": " ; ".join(dict.fromkeys(s.source for s in shown if s.source)),
+            })
+    df = pd.DataFrame(rows, columns=["Type", "Élément", "Meneurs", "n meneurs", "Autres cas", "n autres", "Écart",
+                                     "Rennes", "Cas meneurs", "Sources"])
+    return df.sort_values("Écart", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _range_text(s: dict, param: Parameter) -> str:
+    if s["n"] == 0:
+        return "—"
+    d, u = param.decimals, param.unit
+    return f"{_fr(s['median'], d, u)} [{_fr(s['q1'], d, u)} – {_fr(s['q3'], d, u)}]"
+
+
+def _shares_text(s: dict, top: int = 3) -> str:
+    if s["n"] == 0:
+        return "—"
+    items = sorted(((v, str(k)) for k, v in s["shares"].items() if np.isfinite(v) and v > 0), reverse=True)[:top]
+    return ", ".join(f"{'oui' if k == 'True' else item_label(k)} {_share(v)}" for v, k in items) or "aucun"
+
+
 def ranges_table(ev: FamilyEvidence, names: list[str]) -> pd.DataFrame:
     """Median and interquartile range among leaders and among all cases, with Rennes' value."""
     rows = []
@@ -1195,20 +1339,9 @@ def ranges_table(ev: FamilyEvidence, names: list[str]) -> pd.DataFrame:
         pe = ev.parameters[name]
         param = PARAMETERS[name]
         if param.kind == "number":
-            def rng(s):
-                if s["n"] == 0:
-                    return "—"
-                return (f"{_fr(s['median'], param.decimals, param.unit)} "
-                        f"[{_fr(s['q1'], param.decimals, param.unit)} – {_fr(s['q3'], param.decimals, param.unit)}]")
-            lead, allc = rng(pe.leaders), rng(pe.all_cases)
+            lead, allc = _range_text(pe.leaders, param), _range_text(pe.all_cases, param)
         else:
-            def top(s):
-                if s["n"] == 0:
-                    return "—"
-                items = sorted(((v, k) for k, v in s["shares"].items() if np.isfinite(v) and v > 0), reverse=True)[:3]
-                lab = (lambda k: "oui" if k is True else item_label(k))
-                return ", ".join(f"{lab(k)} {_share(v)}" for v, k in items) or "aucun"
-            lead, allc = top(pe.leaders), top(pe.all_cases)
+            lead, allc = _shares_text(pe.leaders), _shares_text(pe.all_cases)
         note = ""
         if pe.excluded_currency:
             note = f"hors {len(pe.excluded_currency)} cas en devise autre que l'euro"
@@ -1287,7 +1420,6 @@ def _best_design(project, family: str, rp: ReportParams) -> tuple[dict | None, s
     return best, text
 
 
-_CACHE: dict = {}
 
 
 def recommend(project, family: str, params=None, *, config: RecommendationConfig | None = None,
@@ -1340,8 +1472,9 @@ def recommend(project, family: str, params=None, *, config: RecommendationConfig
     if not ev.leader_ids:
         notes.append("Aucun cas n'atteint le seuil de probabilité du groupe de tête : aucune comparaison aux meneurs "
                      "n'est possible pour cette famille.")
+    practices = distinguishing_practices(ev, cfg.agreement.min_n)
     return RecommendationSet(ev, kept, outcomes, ranges, indicators, roadmap, best, design_note, notes,
-                             cfg.limits.min_per_family)
+                             cfg.limits.min_per_family, practices)
 
 
 # --------------------------------------------------------------------------- all families

@@ -76,7 +76,7 @@ def load_params(root: Path, overrides: list[str] | None = None, values: dict | N
         import difflib
 
         hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
-        msg = "; ".join(f"« {k} »" + (f" (vouliez-vous dire « {h[0]} » ?)" if h else "") for k, h in zip(unknown, hints))
+        msg = "; ".join(f"« {k} »" + (f" (vouliez-vous dire « {h[0]} » ?)" if h else "") for k, h in zip(unknown, hints, strict=False))
         exc = InputError(f"paramètre(s) inconnu(s) : {msg} — paramètres acceptés : {', '.join(known)}")
         exc.usage = True
         raise exc

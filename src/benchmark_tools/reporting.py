@@ -215,7 +215,7 @@ def family_table(fa) -> Html:
     if fa.monte_carlo is not None:
         df["Intervalle de rang (5–95 %)"] = [
             "" if np.isnan(a) else (f"{int(a)}" if a == b else f"{int(a)} à {int(b)}")
-            for a, b in zip(df["Rang P5"], df["Rang P95"])]
+            for a, b in zip(df["Rang P5"], df["Rang P95"], strict=False)]
         cols = ["Cas", "Score", "Rang nominal", "Intervalle de rang (5–95 %)", "P(1er)", top, "Stabilité", "Couverture", "Statut"]
     out = df[cols].copy()
     out["Rang nominal"] = [str(int(r)) if r > 0 else "—" for r in out["Rang nominal"]]
@@ -377,11 +377,13 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
                 if r.ranked[i]:
                     li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang {int(r.ranks[i])} "
                               f"(entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids).</li>")
-    if recommendations:
-        for fam, rs in recommendations.items():
-            top = rs[:2] if isinstance(rs, list) else []
-            for t in top:
-                li.append(f"<li>{e(t)}</li>")
+    if recommendations is not None:
+        for fam, rs in recommendations.sets.items():
+            recs = sorted(rs.recommendations, key=lambda r: r.priority)[:3]
+            if recs:
+                titles = " ; ".join(e(r.title) for r in recs)
+                li.append(f"<li><strong>Préconisations prioritaires — {e(project.families.label(fam, plural=True))}</strong> : "
+                          f"{titles} (détail, preuves et arbitrages dans la partie « Préconisations »).</li>")
     li.append(f"<li>Lecture : profil « {e(prof.label_fr if prof else params.profile)} », "
               f"{e(METHOD_LABELS.get(params.method, params.method))} ; un rang n'est donné qu'avec son intervalle, "
               "et un cas trop peu documenté est montré à part plutôt que complété par une estimation.</li>")
@@ -402,9 +404,10 @@ def run_params(**values):
 
 def figure(fig):
     """Display a matplotlib figure once (as SVG) and close it, so it is not shown twice."""
+    import io
+
     import matplotlib.pyplot as plt
     from IPython.display import SVG
-    import io
 
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
@@ -418,7 +421,7 @@ def method_summary(project, params) -> Html:
     prof = project.profiles[params.profile]
     dims = project.catalogue.dimensions
     w = prof.normalised_dimension_weights([d.id for d in dims])
-    weights = ", ".join(f"{d.label_fr} {fmt_pct(x)}" for d, x in zip(dims, w))
+    weights = ", ".join(f"{d.label_fr} {fmt_pct(x)}" for d, x in zip(dims, w, strict=False))
     rs = s.robustness
     scheme = {"multiplicative": f"chaque poids multiplié par un facteur tiré entre {fmt_number(1 - rs.noise_factor, 2)} et "
                                 f"{fmt_number(1 + rs.noise_factor, 2)}, puis renormalisé (comme COINr)",
@@ -488,3 +491,71 @@ def short_names(cases) -> dict[str, str]:
         else:
             out[c.id] = c.territory
     return out
+
+
+_URL_IN_MD = re.compile(r"(?<![(<])https?://(?:\\.|[^\s;()<>\\\]])+")
+
+
+def shorten_links(md: str) -> str:
+    """Bare URLs in (escaped) Markdown become short links labelled by their site."""
+    def repl(m):
+        url = re.sub(r"\\(.)", r"\1", m.group(0)).rstrip(".,")
+        tail = m.group(0)[len(m.group(0).rstrip(".,")):]
+        host = url.split("/")[2] if url.count("/") >= 2 else url
+        return f"[{host}](<{url}>)" + tail
+    return _URL_IN_MD.sub(repl, md)
+
+
+def recommendations_annex(report):
+    """The préconisations of every family as Markdown, headings pushed under « Préconisations »."""
+    from IPython.display import Markdown
+
+    return Markdown(shorten_links(shift_headings(report.to_markdown(), 1, drop_first_title=False)))
+
+
+def design_positions_table(positions) -> Html:
+    """One row per candidate design: family, score, rank and probable rank interval."""
+    rows = []
+    for p in positions:
+        rows.append({
+            "Dispositif": p.design_name, "Famille": p.family_label, "Statu quo": "oui" if p.status_quo else "",
+            "Score": p.score, "Rang": f"{p.rank} sur {p.n_compared}" if p.rank else "—",
+            "Rang probable (5–95 %)": "—" if p.rank_p05 != p.rank_p05 else (
+                f"{int(p.rank_p05)}" if p.rank_p05 == p.rank_p95 else f"{int(p.rank_p05)} à {int(p.rank_p95)}"),
+            f"P(top {p.top_k})": p.p_top_k, "Couverture du codage": p.coverage,
+        })
+    df = pd.DataFrame(rows)
+    return html_table(df, "Dispositifs candidats et statu quo, placés parmi les cas de leur famille",
+                      pct=[c for c in df.columns if c.startswith("P(top")] + ["Couverture du codage"], dec={"Score": 3})
+
+
+def design_section(position) -> list:
+    """Summary text, marginal gains and the example cases for one candidate design."""
+    out = [heading(position.design_name, 4, anchor="dispositif-" + position.design_id)]
+    paras = "".join(f"<p>{e(line)}</p>" for line in position.summary_text().splitlines() if line.strip())
+    out.append(Html(f'<div class="encadre">{paras}</div>'))
+    mg = position.marginal_gains.head(6)
+    if len(mg):
+        cols = [c for c in ["critère", "dimension", "valeur actuelle", "nouvelle valeur", "gain de score", "nouveau rang"] if c in mg.columns]
+        out.append(html_table(mg[cols], "Leviers : gain de score si le critère progresse d'un pas", dec={"gain de score": 3}))
+    ex = position.examples
+    if ex is not None and len(ex):
+        items = []
+        for _, r in ex.iterrows():
+            target = f"<strong>{e(r['critère'])}</strong> (niveau visé {e(r['niveau visé'])})"
+            n_at = int(r.get("cas au niveau", 0) or 0)
+            if n_at == 0 or not isinstance(r.get("cas"), str) or not r.get("cas"):
+                items.append(f"<li>{target} : aucun cas de la famille n'atteint encore ce niveau d'après les sources.</li>")
+                continue
+            src = r.get("source") or ""
+            link = f' — <a href="{e(src)}">{e(src.split("/")[2])}</a>' if src.startswith("http") else ""
+            items.append(f"<li>{target} : {e(r['cas'])} ({n_at} cas à ce niveau ou au-dessus) — "
+                         f"{e(r.get('preuve') or '')} ({e(r.get('année') or '')}){link}</li>")
+        out.append(Html("<p><strong>Qui le fait déjà :</strong></p><ul class='petit'>" + "".join(items) + "</ul>"))
+    return out
+
+
+def paragraph(text: str, css_class: str | None = None) -> Html:
+    """A paragraph of text from the data, escaped."""
+    cls = f' class="{css_class}"' if css_class else ""
+    return Html(f"<p{cls}>{e(text)}</p>")

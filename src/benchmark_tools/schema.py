@@ -8,10 +8,19 @@ applicability, plausible ranges) live in :mod:`benchmark_tools.validate`.
 from __future__ import annotations
 
 import re
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 YEAR_PATTERN = re.compile(r"^(19|20)\d\d(-(19|20)\d\d)?$")
@@ -29,7 +38,7 @@ class Strict(BaseModel):
 
 # --------------------------------------------------------------------------- facts and cases
 
-Value = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[StrictStr], None]
+Value = StrictBool | StrictInt | StrictFloat | StrictStr | list[StrictStr] | None
 
 
 class Fact(Strict):
@@ -41,11 +50,11 @@ class Fact(Strict):
     """
 
     value: Value = None
-    year: Union[StrictInt, StrictStr, None] = None
+    year: StrictInt | StrictStr | None = None
     source: StrictStr | None = None
     confidence: Literal["documented", "derived", "coded"] | None = None
     note: StrictStr | None = None
-    alternatives: list["Fact"] = Field(default_factory=list)
+    alternatives: list[Fact] = Field(default_factory=list)
 
     @property
     def missing(self) -> bool:
@@ -258,19 +267,19 @@ class Criterion(Strict):
     sources: list[StrictStr]
     construction: StrictStr | None = None
 
-    def applicability_for(self, family: str, families: "Families | None" = None) -> Applicability:
+    def applicability_for(self, family: str, families: Families | None = None) -> Applicability:
         ref = families.reference_of(family) if families is not None else family
         app = self.applicability.get(family) or self.applicability.get(ref)
         return app if app is not None else Applicability(status="applies")
 
-    def status_for(self, family: str, families: "Families | None" = None) -> str:
+    def status_for(self, family: str, families: Families | None = None) -> str:
         return self.applicability_for(family, families).status
 
-    def goalposts_for(self, family: str, families: "Families | None" = None):
+    def goalposts_for(self, family: str, families: Families | None = None):
         app = self.applicability_for(family, families)
         return tuple(app.goalposts) if app.goalposts is not None else self.goalposts
 
-    def unit_for(self, family: str, families: "Families | None" = None):
+    def unit_for(self, family: str, families: Families | None = None):
         app = self.applicability_for(family, families)
         return app.unit or self.unit
 
@@ -367,8 +376,8 @@ class Profile(Strict):
     label_en: StrictStr | None = None
     viewpoint: StrictStr
     rationale: StrictStr
-    dimension_weights: dict[str, Union[StrictInt, StrictFloat]]
-    criterion_weights: dict[str, Union[StrictInt, StrictFloat]] = Field(default_factory=dict)
+    dimension_weights: dict[str, StrictInt | StrictFloat]
+    criterion_weights: dict[str, StrictInt | StrictFloat] = Field(default_factory=dict)
     elicitation: dict[str, object] | None = None
 
     def normalised_dimension_weights(self, dim_ids: list[str]) -> np.ndarray:

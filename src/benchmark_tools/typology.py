@@ -86,6 +86,27 @@ DIMENSION_PHRASES: dict[str, tuple[str, str]] = {
 
 LEVELS = ("dimensions", "criteria")
 
+#: Longest label drawn next to a point of the map (longer ones are cut with « … »).
+MAP_LABEL_CHARS = 34
+
+#: Reading of the mean silhouette (Kaufman & Rousseeuw 1990, *Finding Groups in Data*, ch. 2):
+#: (lower bound, French wording). Below the last bound: no substantial structure.
+SILHOUETTE_READING = (
+    (0.71, "structure forte"),
+    (0.51, "structure raisonnable"),
+    (0.26, "structure faible, peut-être artificielle"),
+)
+
+
+def silhouette_reading(value: float) -> str:
+    """French reading of a mean silhouette (see :data:`SILHOUETTE_READING`)."""
+    if not np.isfinite(value):
+        return "silhouette indéfinie"
+    for bound, text in SILHOUETTE_READING:
+        if value >= bound:
+            return text
+    return "pas de structure substantielle : les groupes sont des repères de lecture, pas des types"
+
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -101,6 +122,11 @@ def _elide(prefix: str, word: str) -> str:
     if prefix.endswith("e") and word[:1].lower() in "aeiouyhéèêàâîôû":
         return prefix[:-1] + "'" + word
     return f"{prefix} {word}"
+
+
+def _fr(x: float, spec: str) -> str:
+    """A number with a French decimal comma."""
+    return format(x, spec).replace(".", ",")
 
 
 def _capitalise(text: str) -> str:
@@ -127,11 +153,11 @@ def short_names(case_ids: Sequence[str], territories: Sequence[str], families: S
     """
     terr = [str(t) for t in territories]
     out = []
-    for cid, t, f in zip(case_ids, terr, families):
+    for cid, t, f in zip(case_ids, terr, families, strict=True):
         if terr.count(t) == 1:
             out.append(t)
             continue
-        same = [c for c, tt, ff in zip(case_ids, terr, families) if tt == t and ff == f]
+        same = [c for c, tt, ff in zip(case_ids, terr, families, strict=True) if tt == t and ff == f]
         if len(same) == 1:
             out.append(f"{t} ({(family_labels or {}).get(f, f)})")
             continue
@@ -152,10 +178,13 @@ def design_short_name(name: str) -> str:
     return name
 
 
-def plot_label(text: str) -> str:
-    """Text safe for the default matplotlib font: CJK and other far scripts removed."""
+def plot_label(text: str, max_chars: int | None = None) -> str:
+    """Text safe for the default matplotlib font (CJK and other far scripts removed), shortened."""
     out = "".join(ch for ch in str(text) if ord(ch) < 0x2E80)
-    return out.replace("()", "").replace("  ", " ").strip()
+    out = out.replace("()", "").replace("  ", " ").strip()
+    if max_chars is not None and len(out) > max_chars:
+        out = out[: max_chars - 1].rstrip() + "…"
+    return out
 
 
 # --------------------------------------------------------------------------- profiles
@@ -256,6 +285,10 @@ def build_profiles(project, families: Sequence[str] | None = None, level: str | 
         if d not in project.designs:
             raise InputError(f"Dispositif candidat inconnu : « {d} » (attendu parmi : "
                              f"{', '.join(sorted(project.designs)) or 'aucun'}).")
+        if project.designs[d].family not in fams:
+            raise InputError(f"Le dispositif candidat « {d} » relève de la famille "
+                             f"« {project.designs[d].family} », absente des familles de la typologie "
+                             f"({', '.join(fams)}).")
     cat = project.catalogue
     if level == "dimensions":
         feat_ids = list(cat.dimension_ids)
@@ -289,7 +322,7 @@ def build_profiles(project, families: Sequence[str] | None = None, level: str | 
             res_d = score(mat_d, prof, settings, normalisation=normalisation)
             block_d = res_d.dimension_scores if level == "dimensions" else res_d.normalised
             block = np.vstack([block, np.array(block_d, dtype=float)[len(cases):]])
-        for obj, row in zip(members, block):
+        for obj, row in zip(members, block, strict=True):
             rows.append(row)
             ids.append(obj.id)
             fam_col.append(fam)
@@ -307,7 +340,7 @@ def build_profiles(project, families: Sequence[str] | None = None, level: str | 
     case_short = short_names([ids[i] for i in case_pos], [terr[i] for i in case_pos],
                              [fam_col[i] for i in case_pos], flabels)
     short = [design_short_name(n) for n in names]
-    for i, sname in zip(case_pos, case_short):
+    for i, sname in zip(case_pos, case_short, strict=True):
         short[i] = sname
     return Profiles(
         values=values,
@@ -464,6 +497,41 @@ class TypologyResult:
         df.attrs["règle des valeurs manquantes"] = self.missing_rule
         return df
 
+    @property
+    def silhouette(self) -> float:
+        """Mean silhouette of the main (Ward) partition at the chosen k."""
+        row = self.silhouettes[self.silhouettes["k"] == self.k]
+        return float(row["silhouette Ward"].iloc[0]) if len(row) else float("nan")
+
+    def summary_text(self) -> str:
+        """What the typology shows, in French, with its limits."""
+        lvl = "des dimensions" if self.level == "dimensions" else "des critères"
+        fams = sorted(set(self.family))
+        out = [f"Typologie de {len(self.profiles)} cas ({', '.join(fams)}) sur les scores normalisés {lvl}."]
+        if len(self.excluded):
+            out.append(f"{len(self.excluded)} cas écartés faute de données : "
+                       + ", ".join(self.excluded.index) + ".")
+        out.append(f"Part moyenne de valeurs imputées : {100 * float(self.imputed_share.mean()):.0f} %. "
+                   + self.missing_rule)
+        evr = self.pca.explained_variance_ratio
+        for j in range(min(2, evr.size)):
+            load = self.pca.loadings.iloc[:, j]
+            top = load.abs().sort_values(ascending=False).index[:3]
+            feats = ", ".join(f"{self.feature_labels.get(self.profiles.columns[i], self.profiles.columns[i])}"
+                              f" ({_fr(load.iloc[i], '+.2f')})" for i in top)
+            out.append(f"Composante {j + 1} : {100 * evr[j]:.0f} % de la variance ; portée surtout par {feats}.")
+        out.append(f"{self.k} groupes (classification de Ward, k choisi entre les bornes des réglages par la "
+                   f"silhouette moyenne : {_fr(self.silhouette, '.2f')}, {silhouette_reading(self.silhouette)}). "
+                   f"Accord avec les k-moyennes (indice de Rand ajusté) : {_fr(self.agreement, '.2f')}.")
+        for c in self.clusters:
+            members = ", ".join(self.short[m] for m in c.members)
+            out.append(f"Groupe {c.number + 1} « {c.name} » ({c.size} cas) : {members}.")
+        for cid in self.profiles.index[self.baseline.to_numpy(dtype=bool)]:
+            nb = self.neighbours(cid)
+            out.append(f"{self.short[cid]} : groupe {int(self.labels[cid]) + 1} ; plus proches voisins : "
+                       + ", ".join(self.short[v] for v in nb["voisin"]) + ".")
+        return "\n".join(out)
+
     def profiles_dataframe(self, imputed: bool = True) -> pd.DataFrame:
         """Profiles with French feature labels (imputed by default, else raw)."""
         src = self.profiles if imputed else self.raw_profiles
@@ -480,7 +548,7 @@ class TypologyResult:
                 "effectif": c.size,
                 "cas": ", ".join(self.short[m] for m in c.members),
                 "traits distinctifs": "; ".join(
-                    f"{r['caractéristique']} {r['écart']:+.2f}" for _, r in top.iterrows()),
+                    f"{r['caractéristique']} {_fr(r['écart'], '+.2f')}" for _, r in top.iterrows()),
             })
         return pd.DataFrame(rows)
 
@@ -784,6 +852,7 @@ def fit_typology(profiles: pd.DataFrame, family: pd.Series | None = None, *, k_m
     idx = profiles.index
     if family is None:
         family = pd.Series("cas", index=idx)
+    family_all = family  # may also list the designs' families
     family = family.reindex(idx)
     labels_map = dict(feature_labels or {})
     filled, mask, share, excluded, dropped, rule = impute(profiles, family, min_observed_share)
@@ -810,7 +879,7 @@ def fit_typology(profiles: pd.DataFrame, family: pd.Series | None = None, *, k_m
         dp = design_profiles.astype(float)[list(filled.columns)].copy()
         overall = filled.mean(axis=0)
         for d in dp.index:
-            fam = family.get(d) if d in family.index else None
+            fam = family_all.get(d) if d in family_all.index else None
             ref = filled[family.reindex(kept) == fam].mean(axis=0) if fam is not None else overall
             dp.loc[d] = dp.loc[d].fillna(ref.fillna(overall))
         dn = (design_names if design_names is not None else pd.Series(dp.index, index=dp.index))
@@ -819,6 +888,10 @@ def fit_typology(profiles: pd.DataFrame, family: pd.Series | None = None, *, k_m
         dp = pd.DataFrame(columns=filled.columns, dtype=float)
         dn = pd.Series(dtype=object)
         ds = pd.Series(dtype=object)
+    if len(dp):
+        rule += (" Les dispositifs candidats, placés sur la carte sans entrer dans le calcul, ne sont "
+                 "jamais écartés : leurs valeurs manquantes sont remplacées par la moyenne des cas "
+                 "retenus de leur famille.")
     if dropped:
         rule += " Caractéristiques écartées faute de données : " + ", ".join(
             labels_map.get(c, c) for c in dropped) + "."
@@ -913,7 +986,7 @@ def pca_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=
     if label_points:
         for cid in coords.index:
             bold = bool(result.baseline[cid])
-            ax.annotate(plot_label(result.short[cid]), (coords.loc[cid].iloc[a], coords.loc[cid].iloc[b]),
+            ax.annotate(plot_label(result.short[cid], MAP_LABEL_CHARS), (coords.loc[cid].iloc[a], coords.loc[cid].iloc[b]),
                         fontsize=6.5, fontweight="bold" if bold else "normal",
                         xytext=(3, 3), textcoords="offset points")
     if len(result.design_profiles):
@@ -921,7 +994,7 @@ def pca_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=
         ax.scatter(dc[:, a], dc[:, b], marker="*", s=260, color="black", edgecolors="white",
                    linewidths=0.8, zorder=4, label="Dispositif candidat")
         for j, d in enumerate(result.design_profiles.index):
-            ax.annotate(plot_label(result.design_short.get(d, d)), (dc[j, a], dc[j, b]), fontsize=6.5,
+            ax.annotate(plot_label(result.design_short.get(d, d), MAP_LABEL_CHARS), (dc[j, a], dc[j, b]), fontsize=6.5,
                         fontstyle="italic", xytext=(4, -8), textcoords="offset points")
     ax.scatter([], [], s=110, facecolors="none", edgecolors="black", linewidths=1.6,
                label="Dispositif rennais")

@@ -233,7 +233,7 @@ def check_case(case: Case, doc, file: str, path: Path, *, catalogue: Catalogue |
     chain = [("projects_submitted", o.projects_submitted), ("projects_on_ballot", o.projects_on_ballot),
              ("projects_retained", o.projects_retained)]
     known = [(n, f.value, f.year) for n, f in chain if f is not None and isinstance(f.value, (int, float))]
-    for (n1, v1, y1), (n2, v2, y2) in zip(known, known[1:]):
+    for (n1, v1, y1), (n2, v2, y2) in zip(known, known[1:], strict=False):
         if y1 == y2 and v2 > v1:
             out.append(Problem(file, f"incohérence : {n2} ({v2}) dépasse {n1} ({v1}) pour la même année",
                                case_id=cid, field=f"outcomes.{n2}", line=line("outcomes", n2),
@@ -380,8 +380,10 @@ def classify(path: Path) -> str:
     parent = path.parent.name
     if name == "criteria.yml":
         return "catalogue"
-    if name in ("settings.yml", "families.yml", "sources.yml", "report.yml", "recommendations.yml"):
+    if name in ("settings.yml", "families.yml", "sources.yml", "report.yml"):
         return name[:-4]
+    if name == "recommendations.yml" and parent == "benchmark":
+        return "recommendations"
     if parent == "profiles":
         return "profile"
     if parent == "designs":
@@ -485,6 +487,20 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
             P += pr
 
     if not paths:
+        # The territory profile and the recommendation rules have their own models and rules.
+        from .recommend import load_recommendation_config, load_territory
+
+        territory = None
+        if (bench / "territory" / "rennes_metropole.yml").exists():
+            try:
+                territory = load_territory(root)
+            except ValidationFailed as exc:
+                P += exc.problems
+        if (bench / "recommendations.yml").exists() and cat is not None and families is not None:
+            try:
+                load_recommendation_config(root, cat, families, territory)
+            except ValidationFailed as exc:
+                P += exc.problems
         # Profiles listed in report.yml must exist (and the families it names).
         rp = proj.report
         if rp is not None:

@@ -2,7 +2,7 @@
 
 A workbook has three sheets:
 
-- ``cas``: one row per case (identity: ``id``, ``family``, ``name``, ``territory``, ``country``,
+- ``cas``: one row per case (identity: ``id``, ``family``, ``name``, ``short_name``, ``territory``, ``country``,
   ``level``, ``baseline``, ``edition``, ``url``, ``summary``, ``currency``);
 - ``faits``: one row per sourced value, in long form (``case_id``, ``field`` as a dotted path such
   as ``design.envelope`` or ``scores.decision_power``, ``alternative``, ``value``, ``year``,
@@ -44,14 +44,14 @@ SHEET_FACTS = "faits"
 SHEET_README = "lisez-moi"
 
 #: Columns of the ``cas`` sheet, in order; the first seven must be filled.
-CASE_COLUMNS = ("id", "family", "name", "territory", "country", "level", "baseline", "edition", "url",
-                "summary", "currency")
+CASE_COLUMNS = ("id", "family", "name", "short_name", "territory", "country", "level", "baseline", "edition",
+                "url", "summary", "currency")
 CASE_REQUIRED = ("id", "family", "name", "territory", "country", "level", "summary")
 #: Columns of the ``faits`` sheet, in order; ``case_id`` and ``field`` must be filled.
 FACT_COLUMNS = ("case_id", "field", "alternative", "value", "year", "source", "confidence", "note")
 FACT_REQUIRED = ("case_id", "field")
 #: Order of the keys of a case file (as in the example of data/README.md).
-CASE_KEY_ORDER = ("id", "name", "family", "territory", "country", "level", "baseline", "edition", "url",
+CASE_KEY_ORDER = ("id", "name", "short_name", "family", "territory", "country", "level", "baseline", "edition", "url",
                   "summary", "population", "first_year", "editions_count", "active", "design", "outcomes",
                   "scores")
 FACT_KEY_ORDER = ("value", "year", "source", "confidence", "note")
@@ -67,7 +67,7 @@ _DESIGN_ORDER = ["envelope", "envelope_period_years", "currency"] + [
     n for n in DESIGN_FIELDS if n not in ("envelope", "envelope_period_years")]
 
 _COLUMN_WIDTHS = {
-    SHEET_CASES: {"id": 34, "family": 26, "name": 48, "territory": 24, "country": 9, "level": 13,
+    SHEET_CASES: {"id": 34, "family": 26, "name": 48, "short_name": 20, "territory": 24, "country": 9, "level": 13,
                   "baseline": 10, "edition": 28, "url": 50, "summary": 90, "currency": 10},
     SHEET_FACTS: {"case_id": 34, "field": 34, "alternative": 12, "value": 28, "year": 12, "source": 60,
                   "confidence": 14, "note": 90},
@@ -191,13 +191,32 @@ def _styles():
             Alignment(vertical="center", wrap_text=False))
 
 
+#: Longest text an Excel cell holds.
+MAX_CELL_CHARS = 32_767
+
+
 def _set(cell, value):
     """Write a value; text is always text (a note starting with « = » must not become a formula)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, list):
         value = ", ".join(str(x) for x in value)
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise ValueError("le texte contient un caractère de contrôle qu'un classeur ne peut pas contenir")
+        if len(value) > MAX_CELL_CHARS:
+            raise ValueError(f"texte trop long pour une cellule de classeur ({len(value)} caractères, "
+                             f"au plus {MAX_CELL_CHARS})")
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def _letter(columns, name: str) -> str:
+    """Column letter of ``name`` in a sheet laid out as ``columns``."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(columns.index(name) + 1)
 
 
 def _header(ws, columns, widths):
@@ -257,24 +276,32 @@ def build_workbook(cases: list[dict], catalogue=None, families=None):
         crow, frows = case_rows(data)
         r = ws_c.max_row + 1
         for j, v in enumerate(crow, start=1):
-            _set(ws_c.cell(row=r, column=j), v)
+            try:
+                _set(ws_c.cell(row=r, column=j), v)
+            except ValueError as exc:
+                raise InputError(f"cas « {data.get('id')} », champ « {CASE_COLUMNS[j - 1]} » : {exc}") from None
         for row in frows:
             r = ws_f.max_row + 1
             for j, v in enumerate(row, start=1):
-                _set(ws_f.cell(row=r, column=j), v)
+                try:
+                    _set(ws_f.cell(row=r, column=j), v)
+                except ValueError as exc:
+                    raise InputError(f"cas « {row[0]} », champ « {row[1]}.{FACT_COLUMNS[j - 1]} » : {exc}") from None
     ws_c.freeze_panes = "B2"
     ws_f.freeze_panes = "C2"
-    ws_c.auto_filter.ref = f"A1:K{max(ws_c.max_row, 2)}"
-    ws_f.auto_filter.ref = f"A1:H{max(ws_f.max_row, 2)}"
+    ws_c.auto_filter.ref = f"A1:{_letter(CASE_COLUMNS, 'currency')}{max(ws_c.max_row, 2)}"
+    ws_f.auto_filter.ref = f"A1:{_letter(FACT_COLUMNS, 'note')}{max(ws_f.max_row, 2)}"
     # Drop-down lists for the closed vocabularies (Excel and LibreOffice show them; typing stays free).
-    lists = [(ws_c, "C", None), (ws_c, "F", LEVELS), (ws_f, "G", CONFIDENCES)]
-    if families is not None:
-        lists[0] = (ws_c, "B", tuple(families.ids))
+    lists = [(ws_c, _letter(CASE_COLUMNS, "family"), tuple(families.ids) if families is not None else None),
+             (ws_c, _letter(CASE_COLUMNS, "level"), LEVELS),
+             (ws_f, _letter(FACT_COLUMNS, "confidence"), CONFIDENCES)]
     for ws, col, words in lists:
         if not words:
             continue
-        dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True,
-                            showErrorMessage=False)
+        formula = '"' + ",".join(words) + '"'
+        if len(formula) > 255:  # Excel's limit for a list written in the rule itself
+            continue
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
         ws.add_data_validation(dv)
         dv.add(f"{col}2:{col}5000")
     _readme_sheet(wb.create_sheet(SHEET_README), catalogue, families)
@@ -307,6 +334,7 @@ def _readme_sheet(ws, catalogue, families) -> None:
         ("id", "oui", "identifiant du cas = nom du fichier : minuscules, chiffres et _ (ex. lyon_bp)"),
         ("family", "oui", "famille du dispositif (liste ci-dessous)"),
         ("name", "oui", "nom du dispositif, en français"),
+        ("short_name", "non", "libellé court pour les graphiques (« Rennes (Ville) »)"),
         ("territory", "oui", "territoire (ville, intercommunalité, département…)"),
         ("country", "oui", "code pays ISO à deux lettres majuscules : FR, ES, PT…"),
         ("level", "oui", "échelon : " + ", ".join(LEVELS)),
@@ -384,6 +412,10 @@ def export_workbook(project, path, *, case_ids: list[str] | None = None) -> Path
         When the workbook cannot be written.
     """
     path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"le classeur doit avoir l'extension .xlsx (attendu : cas.xlsx, trouvé : {path.name})")
+    if path.is_dir():
+        raise InputError(f"{path} est un dossier : donnez le nom du classeur à écrire (par exemple {path / 'cas.xlsx'})")
     ids = [c.id for c in project.cases] if case_ids is None else list(case_ids)
     datas, problems = [], []
     for cid in ids:
@@ -398,10 +430,7 @@ def export_workbook(project, path, *, case_ids: list[str] | None = None) -> Path
         raise ValidationFailed(problems)
     wb = build_workbook(datas, project.catalogue, project.families)
     buf = io.BytesIO()
-    try:
-        wb.save(buf)
-    except Exception as exc:  # openpyxl refuses control characters in text
-        raise InputError(f"impossible d'écrire le classeur : un texte contient un caractère interdit ({exc})") from None
+    wb.save(buf)
     try:
         write_bytes_atomic(path, buf.getvalue())
     except OSError as exc:
@@ -728,6 +757,11 @@ def _read_workbook(project, path: Path, display: str) -> tuple[list[_ParsedCase]
                        "case_id", expected="un identifiant de la feuille « cas »", found=short(cid))
             continue
         pc = cases[cid]
+        if path_ == "design.currency":
+            reader.add("la devise se saisit dans la colonne « currency » de la feuille « cas »", refs["field"],
+                       cid, path_, expected="une ligne de la feuille « cas »", found=short(path_))
+            pc.bad_facts.add(path_)
+            continue
         if path_ not in known:
             hint = difflib.get_close_matches(path_, list(known), n=1)
             reader.add("champ inconnu" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""),
@@ -756,14 +790,16 @@ def _read_workbook(project, path: Path, display: str) -> tuple[list[_ParsedCase]
             alt_no = a
         rec: dict = {}
         sub = f"{path_}.alternatives[{alt_no - 1}]" if alt_no else path_
-        for name, conv in (("value", lambda c, d: reader.value(ws_f, c, kind, cid, d)),
-                           ("year", lambda c, d: reader.year(ws_f, c, cid, d)),
-                           ("source", lambda c, d: reader.text(ws_f, c, cid, d)),
-                           ("confidence", lambda c, d: reader.text(ws_f, c, cid, d)),
-                           ("note", lambda c, d: reader.text(ws_f, c, cid, d))):
+        for name in FACT_KEY_ORDER:
             if name not in cells:
                 continue
-            v = conv(cells[name], f"{sub}.{name}")
+            dotted = f"{sub}.{name}"
+            if name == "value":
+                v = reader.value(ws_f, cells[name], kind, cid, dotted)
+            elif name == "year":
+                v = reader.year(ws_f, cells[name], cid, dotted)
+            else:
+                v = reader.text(ws_f, cells[name], cid, dotted)
             if v is _SKIP:
                 pc.bad_facts.add(path_)
                 continue
@@ -788,15 +824,14 @@ def _read_workbook(project, path: Path, display: str) -> tuple[list[_ParsedCase]
         cid, path_ = key
         pc = cases[cid]
         if key not in mains:
-            for _, r, _, refs in lst:
+            for _, _, _, refs in lst:
                 reader.add("valeur alternative sans valeur retenue : ajoutez la ligne de la valeur retenue "
                            "(colonne « alternative » vide)", refs["alternative"], cid, path_,
                            expected="une ligne sans numéro d'alternative", found="aucune")
             pc.bad_facts.add(path_)
             continue
         lst.sort(key=lambda t: (t[0], t[1]))
-        nos = [t[0] for t in lst]
-        for (no, r, _, refs), prev in zip(lst[1:], lst):
+        for (no, _, _, refs), prev in zip(lst[1:], lst[:-1], strict=True):
             if no == prev[0]:
                 reader.add("numéro d'alternative en double", refs["alternative"], cid, path_,
                            expected="des numéros distincts (1, 2…)", found=str(no))
@@ -804,7 +839,6 @@ def _read_workbook(project, path: Path, display: str) -> tuple[list[_ParsedCase]
         floc = pc.loc.facts.setdefault(path_, _FactLoc())
         floc.alts = [refs for _, _, _, refs in lst]
         mains[key]["alternatives"] = [rec for _, _, rec, _ in lst]
-        del nos
 
     for (cid, path_), rec in mains.items():
         rec.pop("_row", None)

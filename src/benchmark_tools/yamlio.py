@@ -7,6 +7,7 @@ line of every key so that each problem can point to a line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,12 @@ class YamlDocument:
         return self.lines.get((), None)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# The C parser (libyaml) reads the case files about ten times faster than the pure-Python one;
+# both raise the same errors with the same marks.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BaseLoader):
     """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
 
 
@@ -195,14 +201,19 @@ def read_yaml(path: Path | str, display: str | None = None,
                 )
             ]
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
-            return None, problems + [
-                Problem(display, "trop de valeurs une fois les alias YAML (*…) développés : recopiez les "
-                        "valeurs au lieu d'y renvoyer", expected=f"au plus {MAX_EXPANDED_NODES} valeurs",
-                        found="des alias imbriqués")
-            ]
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        loader = _UniqueKeyLoader(text)
+        try:
+            # One parse: the node tree gives the lines, the same tree is then constructed.
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+                return None, problems + [
+                    Problem(display, "trop de valeurs une fois les alias YAML (*…) développés : recopiez les "
+                            "valeurs au lieu d'y renvoyer", expected=f"au plus {MAX_EXPANDED_NODES} valeurs",
+                            found="des alias imbriqués")
+                ]
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
         lines = _index_lines(node) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -224,12 +235,43 @@ def read_yaml(path: Path | str, display: str | None = None,
         ]
     except yaml.YAMLError as exc:  # pragma: no cover - defensive
         return None, problems + [Problem(display, f"YAML mal formé : {exc}")]
-    return YamlDocument(display, data, lines), problems
+    doc = YamlDocument(display, data, lines)
+    for loc, text in _control_chars(data):
+        code = ord(_CONTROL.search(text).group())
+        problems.append(Problem(display, "caractère de contrôle invisible dans un texte (écrit par un échappement "
+                                "« \\x.. » ou copié d'un autre logiciel) : supprimez-le",
+                                field=".".join(str(p) for p in loc) or None, line=doc.line_of(loc),
+                                expected="du texte imprimable", found=f"caractère U+{code:04X}"))
+    return doc, problems
+
+
+# Tabs and line breaks are allowed in texts; other control characters are invisible, break
+# workbooks (Excel refuses them) and have no place in a report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_chars(data, loc=()):
+    """(path, text) of every string (key or value) that holds a control character."""
+    if isinstance(data, str):
+        if _CONTROL.search(data):
+            yield loc, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(k, str) and _CONTROL.search(k):
+                yield loc + (k,), k
+            yield from _control_chars(v, loc + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _control_chars(v, loc + (i,))
 
 
 _YAML_MESSAGES = {
     "mapping values are not allowed here": "deux-points inattendu (une valeur contenant « : » doit être entre guillemets)",
+    "mapping values are not allowed in this context": "deux-points inattendu (une valeur contenant « : » doit être entre guillemets)",
     "could not find expected ':'": "deux-points attendu après une clé",
+    "exceeded maximum nesting depth": "structure trop profondément imbriquée",
+    "did not find expected ',' or ']'": "crochet « [ » non fermé ou virgule manquante dans une liste",
+    "did not find expected ',' or '}'": "accolade « { » non fermée ou virgule manquante",
     "found character '\\t' that cannot start any token": "tabulation interdite",
     "expected <block end>, but found": "indentation incohérente",
     "found undefined alias": "alias non défini",

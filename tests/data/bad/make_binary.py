@@ -57,10 +57,19 @@ def _find(ws, case_id: str, field: str, alternative=None) -> int:
     raise KeyError(field)
 
 
+def _col(name: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    from benchmark_tools.workbook import CASE_COLUMNS
+
+    return get_column_letter(CASE_COLUMNS.index(name) + 1)
+
+
 def _workbooks(out: Path) -> list[Path]:
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
-    from benchmark_tools.workbook import build_workbook
+    from benchmark_tools.workbook import CASE_COLUMNS, build_workbook
 
     def fresh():
         wb = build_workbook([WORKBOOK_CASE])
@@ -111,7 +120,7 @@ def _workbooks(out: Path) -> list[Path]:
     save(wb, "wb_unknown_case.xlsx")
 
     wb, wc, _ = fresh()
-    wc["D2"] = None  # territory
+    wc[f"{_col('territory')}2"] = None
     save(wb, "wb_empty_required.xlsx")
 
     wb, _, wf = fresh()
@@ -120,8 +129,9 @@ def _workbooks(out: Path) -> list[Path]:
     save(wb, "wb_bad_level.xlsx")
 
     wb, wc, _ = fresh()
-    wc["L1"] = "couleur"
-    wc["L2"] = "rouge"
+    extra = get_column_letter(len(CASE_COLUMNS) + 1)  # first column after the known ones
+    wc[f"{extra}1"] = "couleur"
+    wc[f"{extra}2"] = "rouge"
     save(wb, "wb_unknown_column.xlsx")
 
     wb, _, wf = fresh()
