@@ -8,7 +8,7 @@ export OMP_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system report test test-lab bench validate lab clean freshcheck
+.PHONY: help setup system report test test-lab lint bench validate lab clean freshcheck
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test: setup ## Lance la suite de tests
 test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre les notebooks (API REST)
 	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'
 	$(BIN)/python -m pytest -q -m lab tests/test_lab.py
+
+lint: setup ## Vérifie le style du code (ruff)
+	$(BIN)/ruff check src tests bench notebooks
 
 bench: setup ## Mesure la vitesse face aux bibliothèques de référence (reports/bench/latest.json)
 	$(BIN)/python bench/bench.py
