@@ -41,6 +41,9 @@ types = typology(project, families, profile=profile, normalisation=normalisation
 # ## Typologie
 
 # %%
+rp.paragraph(types.summary_text())
+
+# %%
 rp.paragraph(types.missing_rule)
 
 # %%

@@ -140,6 +140,9 @@ for fa in analyses:
 # sont placés sur la même carte, sans entrer dans le calcul.
 
 # %%
+rp.paragraph(types.summary_text())
+
+# %%
 rp.paragraph(types.missing_rule, "petit")
 
 # %%

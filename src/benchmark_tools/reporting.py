@@ -556,6 +556,6 @@ def design_section(position) -> list:
 
 
 def paragraph(text: str, css_class: str | None = None) -> Html:
-    """A paragraph of text from the data, escaped."""
+    """Text from the data as escaped paragraphs (one per line)."""
     cls = f' class="{css_class}"' if css_class else ""
-    return Html(f"<p{cls}>{e(text)}</p>")
+    return Html("".join(f"<p{cls}>{e(line)}</p>" for line in str(text).splitlines() if line.strip()))
