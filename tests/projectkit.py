@@ -53,6 +53,11 @@ def make_project(tmp_path: Path, with_cases: bool = False) -> Path:
     (root / "data" / "cases").mkdir(parents=True)
     if with_cases:
         shutil.copytree(REPO / "data" / "cases", root / "data" / "cases", dirs_exist_ok=True)
+    else:
+        # A status-quo design reads the real Rennes case it names: without the cases it cannot load.
+        for f in (root / "benchmark" / "designs").glob("*.yml"):
+            if "status_quo_of" in f.read_text(encoding="utf-8"):
+                f.unlink()
     return root
 
 

@@ -15,7 +15,6 @@ from benchmark_tools.designs import (
     design_report_text,
     position_design,
     positioning_figure,
-    status_quo_document,
 )
 from benchmark_tools.errors import InputError
 from benchmark_tools.matrix import DecisionMatrix
@@ -170,13 +169,27 @@ def test_report_text_and_figure(project):
     plt.close(fig)
 
 
-def test_status_quo_document_reproduces_the_case(project):
-    case = project.case("rennes_metropole_fmte")
-    doc = status_quo_document(project, case.id, "statu_quo_essai", "Essai.")
-    design = CandidateDesign.model_validate(doc)
-    assert design.status_quo
-    assert criterion_values(design, project.catalogue, project.families) == \
-        criterion_values(case, project.catalogue, project.families)
+def test_status_quo_follows_its_reference_case(tmp_path):
+    """A status quo names its case: changing the case changes the status quo, with no copy to refresh."""
+    import shutil
+
+    import yaml
+
+    from benchmark_tools.validate import load_project
+    from projectkit import REPO
+
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "benchmark", root / "benchmark")
+    shutil.copytree(REPO / "data", root / "data")
+    path = root / "data" / "cases" / "fonds_de_concours" / "rennes_metropole_fmte.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    old = data["scores"]["decision_power"]["value"]
+    data["scores"]["decision_power"]["value"] = 4 if old != 4 else 3
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    proj = load_project(root)
+    design = proj.designs["statu_quo_fmte"]
+    assert design.scores["decision_power"].value == data["scores"]["decision_power"]["value"] != old
+    assert design.baseline is False and design.status_quo is True
 
 
 @pytest.mark.parametrize("design_id,case_id", [
@@ -193,4 +206,4 @@ def test_shipped_status_quo_matches_its_baseline(project, design_id, case_id):
     want = criterion_values(project.case(case_id), project.catalogue, project.families)
     diff = {k: (got[k], want[k]) for k in want if got[k] != want[k]}
     assert not diff, (f"benchmark/designs/{design_id}.yml ne reproduit plus le cas {case_id} : {diff}. "
-                      "Régénérer le fichier avec benchmark_tools.designs.status_quo_yaml (voir sa docstring).")
+                      "Vérifier son champ status_quo_of.")

@@ -149,6 +149,10 @@ def test_round_trip_of_the_project_cases(tmp_path):
     dst = tmp_path / "dst"
     shutil.copytree(src / "benchmark", dst / "benchmark")
     (dst / "data" / "cases").mkdir(parents=True)
+    # Status-quo designs read the Rennes cases they name, absent from an empty project.
+    for f in (dst / "benchmark" / "designs").glob("*.yml"):
+        if "status_quo_of" in f.read_text(encoding="utf-8"):
+            f.unlink()
     written = W.import_workbook(load_project(dst), book)
     assert len(written) == len(proj.cases)
     for case in proj.cases:

@@ -166,8 +166,11 @@ def pydantic_problems(exc: pydantic.ValidationError, model: type[BaseModel], doc
 
 
 def load_model(path: Path, model: type[BaseModel], root: Path | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES, id_hint: str | None = None):
+               max_bytes: int = DEFAULT_MAX_BYTES, id_hint: str | None = None, transform=None):
     """Read ``path`` and validate it as ``model``.
+
+    ``transform(data) -> (data, problems)``, when given, rewrites the parsed mapping before validation
+    (a status-quo design completed from its reference case).
 
     Returns
     -------
@@ -186,6 +189,11 @@ def load_model(path: Path, model: type[BaseModel], root: Path | None = None,
             Problem(display, "le fichier doit contenir une table de clés (mapping) au premier niveau",
                     case_id=case_id, line=1, expected="clé: valeur", found=type(data).__name__)
         ]
+    if transform is not None:
+        data, extra = transform(data)
+        problems = problems + extra
+        if data is None:
+            return None, doc, problems
     try:
         obj = model.model_validate(data)
     except pydantic.ValidationError as exc:

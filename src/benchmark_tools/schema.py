@@ -224,10 +224,13 @@ class CandidateDesign(Case):
     """An instrument Rennes Métropole could launch, coded ex ante.
 
     Same fields as a case; scores carry their reasoning in ``note`` and need no public source.
-    ``status_quo`` marks the Métropole's current instruments.
+    ``status_quo`` marks the Métropole's current instruments; ``status_quo_of`` names the case it
+    reproduces: its facts and scores are then read from that case (the file only adds what differs),
+    so the status quo can never drift from the case it describes.
     """
 
     status_quo: StrictBool = False
+    status_quo_of: StrictStr | None = None
     rationale: StrictStr | None = None
 
 

@@ -446,6 +446,7 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
             _yaml_files(root / "data" / "cases") + [bench / "report.yml"]
 
     seen_ids: dict[str, str] = {}
+    design_paths: list[Path] = []
     for path in targets:
         kind = classify(path)
         file = rel(path, root)
@@ -457,17 +458,15 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
             if pr_obj is not None:
                 P += check_profile(pr_obj, doc, file, path, cat)
                 proj.profiles[pr_obj.id] = pr_obj
-        elif kind in ("case", "design"):
-            model = CandidateDesign if kind == "design" else Case
+        elif kind == "design":
+            design_paths.append(path)  # after the cases: a status quo reads its reference case
+        elif kind == "case":
+            model = Case
             obj, doc, pr = load_model(path, model, root, max_bytes, id_hint=path.stem)
             P += pr
             if obj is None:
                 continue
-            P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings,
-                            ex_ante=(kind == "design"))
-            if kind == "design":
-                proj.designs[obj.id] = obj
-                continue
+            P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings)
             if obj.id in seen_ids:
                 P.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
                                  line=doc.line_of(("id",)), expected="un identifiant unique",
@@ -485,6 +484,22 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
             from .yamlio import read_yaml
             _, pr = read_yaml(path, file, max_bytes)
             P += pr
+
+    cases_by_id = {c.id: c for c in proj.cases}
+    if design_paths and paths:
+        # Checking a design alone still needs the cases a status quo refers to.
+        other = validate_project(root) if any(_mentions_status_quo(p) for p in design_paths) else None
+        if other is not None:
+            cases_by_id = {c.id: c for c in other.cases}
+    for path in design_paths:
+        file = rel(path, root)
+        obj, doc, pr = load_model(path, CandidateDesign, root, max_bytes, id_hint=path.stem,
+                                  transform=lambda data, f=file: _complete_status_quo(data, f, cases_by_id))
+        P += pr
+        if obj is None:
+            continue
+        P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings, ex_ante=True)
+        proj.designs[obj.id] = obj
 
     if not paths:
         # The territory profile and the recommendation rules have their own models and rules.
@@ -514,6 +529,40 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
                                          field="families", expected=", ".join(families.ids), found=f))
     proj.cases.sort(key=lambda c: (c.family, c.id))
     return proj
+
+
+def _mentions_status_quo(path: Path) -> bool:
+    try:
+        return "status_quo_of" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def _complete_status_quo(data: dict, file: str, cases_by_id: dict):
+    """A status-quo design that names its reference case takes that case's facts and scores.
+
+    The design file's own keys win; ``design``, ``outcomes`` and ``scores`` are merged key by key.
+    """
+    ref = data.get("status_quo_of")
+    if not ref:
+        return data, []
+    case = cases_by_id.get(ref)
+    if case is None:
+        return None, [Problem(file, "cas de référence introuvable" + _suggest(ref, cases_by_id), case_id=data.get("id"),
+                              field="status_quo_of", expected="l'identifiant d'un cas de data/cases", found=str(ref))]
+    if data.get("family") and data["family"] != case.family:
+        return None, [Problem(file, "le statu quo et son cas de référence doivent être de la même famille",
+                              case_id=data.get("id"), field="family", expected=case.family, found=str(data["family"]))]
+    base = case.model_dump(exclude_none=True)
+    base["baseline"] = False  # the status quo is placed among the cases, not counted as one of them
+    merged = {**base}
+    for key, value in data.items():
+        if key in ("design", "outcomes", "scores") and isinstance(value, dict):
+            merged[key] = {**base.get(key, {}), **value}
+        else:
+            merged[key] = value
+    merged.setdefault("status_quo", True)
+    return merged, []
 
 
 def load_project(root: Path | None = None) -> Project:
