@@ -35,7 +35,7 @@ test: setup ## Lance la suite de tests
 
 test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre les notebooks (API REST)
 	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'
-	$(BIN)/python -m pytest -q -m lab tests/test_lab.py
+	$(BIN)/python -m pytest -q tests/test_lab.py tests/test_explorer.py
 
 lint: setup ## Vérifie le style du code (ruff)
 	$(BIN)/ruff check src tests bench notebooks
