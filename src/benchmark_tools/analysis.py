@@ -33,6 +33,7 @@ class FamilyAnalysis:
     methods_agreement: pd.DataFrame | None = None
     profiles_agreement: pd.DataFrame | None = None
     loo_dimensions: rb.LeaveOneOutResult | None = None
+    missing_bounds: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
 
@@ -51,6 +52,11 @@ class FamilyAnalysis:
             "Couverture": r.coverage,
             "Statut": r.status_labels(),
         })
+        if self.missing_bounds is not None:
+            mb = self.missing_bounds.reindex(df["identifiant"])
+            df["Rang si manquants à la médiane"] = mb["rang manquants à la médiane"].to_numpy()
+            df["Rang si manquants au mieux"] = mb["rang au mieux"].to_numpy()
+            df["Rang si manquants au pire"] = mb["rang au pire"].to_numpy()
         if self.monte_carlo is not None:
             mc = self.monte_carlo
             df["Rang médian"] = mc.median_rank
@@ -70,6 +76,62 @@ class FamilyAnalysis:
             return []
         mc = self.monte_carlo
         return [cid for cid, p in zip(mc.case_ids, mc.p_top_k, strict=False) if p >= min_p_top]
+
+
+def missing_data_bounds(matrix: DecisionMatrix, profile, settings, method: str, normalisation: str) -> pd.DataFrame:
+    """How far each ranked case could move if its undocumented criteria were known.
+
+    For each ranked case in turn, every applicable criterion without a value is set to the worst
+    level of its scale (0 for a grid, the worse goalpost for a number), then to the best, the other
+    cases unchanged, and the case is re-ranked. This is not an estimate of the missing values (none
+    is ever stored): it bounds how much the gaps in the public evidence can weigh on a rank.
+
+    Returns
+    -------
+    DataFrame indexed by case id: ``rang``, ``rang manquants à la médiane`` (every gap of every case
+    set at once to the median of the cases that document the criterion: does the ranking depend on
+    which criteria happen to be documented?), ``rang au mieux``, ``rang au pire``, ``critères manquants``.
+    """
+    from .matrix import Status
+
+    base = score(matrix, profile, settings, method=method, normalisation=normalisation)
+    values = np.array(matrix.values, dtype=float)
+    status = np.array(matrix.status)
+    higher = np.array([d == "higher" for d in matrix.directions])
+    gp = np.array(matrix.goalposts, dtype=float)
+    worst = np.where(higher, gp[:, 0], gp[:, 1])
+    best = np.where(higher, gp[:, 1], gp[:, 0])
+    # The median of the documented values of each criterion, among the ranked cases.
+    documented = (status == Status.VALUE) & base.ranked[:, None]
+    med = np.array([np.median(values[documented[:, j], j]) if documented[:, j].any() else np.nan
+                    for j in range(values.shape[1])])
+    all_miss = (status == Status.MISSING) & np.isfinite(med)[None, :] & base.ranked[:, None]
+    v_med, st_med = values.copy(), status.copy()
+    v_med[all_miss] = np.broadcast_to(med, values.shape)[all_miss]
+    st_med[all_miss] = Status.VALUE
+    med_res = score(matrix.replace(values=v_med, status=st_med), profile, settings, method=method,
+                    normalisation=normalisation)
+    rows = {}
+    for i, cid in enumerate(matrix.case_ids):
+        if not base.ranked[i]:
+            continue
+        miss = (status[i] == Status.MISSING) & np.isfinite(worst) & np.isfinite(best)
+        out = {"rang": int(base.ranks[i]), "rang manquants à la médiane": int(med_res.ranks[i]),
+               "critères manquants": int(miss.sum())}
+        for label, fill in (("rang au mieux", best), ("rang au pire", worst)):
+            if not miss.any():
+                out[label] = int(base.ranks[i])
+                continue
+            v, st = values.copy(), status.copy()
+            v[i, miss] = fill[miss]
+            st[i, miss] = Status.VALUE
+            res = score(matrix.replace(values=v, status=st), profile, settings, method=method,
+                        normalisation=normalisation)
+            out[label] = int(res.ranks[i])
+        rows[cid] = out
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    df.index.name = "identifiant"
+    return df
 
 
 def analyse_family(project, family: str, params, *, robustness: bool = True, sobol: bool = True,
@@ -98,6 +160,7 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
         if res.ranked.sum() < 2:
             fa.notes.append("Moins de deux cas classés : pas d'analyse de robustesse.")
         return fa
+    fa.missing_bounds = missing_data_bounds(matrix, profile, settings, params.method, params.normalisation)
     scorer = make_batch_scorer(matrix, profile, settings)
     fa.monte_carlo = rb.monte_carlo_from_settings(scorer, rs, params.seed, n_draws=params.n_draws,
                                                   method=params.method, normalisation=params.normalisation)

@@ -208,7 +208,7 @@ def cases_list(project, families: list[str] | None = None) -> Html:
 
 
 def family_table(fa) -> Html:
-    """Ranking with rank intervals and stability, for one family."""
+    """Ranking with rank intervals, stability and the effect of the undocumented criteria."""
     df = fa.summary_table()
     top = f"P(top {fa.monte_carlo.top_k})" if fa.monte_carlo is not None else None
     cols = ["Cas", "Score", "Rang nominal", "Couverture", "Statut"]
@@ -217,12 +217,40 @@ def family_table(fa) -> Html:
             "" if np.isnan(a) else (f"{int(a)}" if a == b else f"{int(a)} à {int(b)}")
             for a, b in zip(df["Rang P5"], df["Rang P95"], strict=False)]
         cols = ["Cas", "Score", "Rang nominal", "Intervalle de rang (5–95 %)", "P(1er)", top, "Stabilité", "Couverture", "Statut"]
+    if "Rang si manquants à la médiane" in df:
+        df["Rang si manquants à la médiane"] = ["—" if np.isnan(x) else str(int(x)) for x in df["Rang si manquants à la médiane"]]
+        cols.insert(cols.index("Couverture") + 1, "Rang si manquants à la médiane")
+    if (df["Statut"] == df["Statut"].iloc[0]).all():
+        cols.remove("Statut")
     out = df[cols].copy()
     out["Rang nominal"] = [str(int(r)) if r > 0 else "—" for r in out["Rang nominal"]]
     if "Stabilité" in out:
         out["Stabilité"] = out["Stabilité"].replace({"exclu": "—"})
     pct = ["Couverture"] + (["P(1er)", top] if top else [])
     return html_table(out, f"{fa.label} : classement et intervalles de rang", pct=pct, dec={"Score": 3})
+
+
+def missing_words(fa) -> str:
+    """What the undocumented criteria do to the ranking, in words (HTML paragraph)."""
+    mb = fa.missing_bounds
+    if mb is None or len(mb) < 2:
+        return ""
+    from .robustness import kendall_tau
+
+    tau = kendall_tau(mb["rang"].to_numpy(), mb["rang manquants à la médiane"].to_numpy())
+    shift = (mb["rang manquants à la médiane"] - mb["rang"]).abs()
+    names = fa.names or {}
+    moved = shift.sort_values(ascending=False, kind="stable").head(2)
+    examples = " ; ".join(
+        f"{e(names.get(cid, cid))} passerait du rang {int(mb.loc[cid, 'rang'])} au rang {int(mb.loc[cid, 'rang manquants à la médiane'])}"
+        for cid in moved.index if moved[cid] > 0)
+    level = "fortement" if tau < 0.6 else ("sensiblement" if tau < 0.8 else "peu")
+    text = (f"<p><strong>Données manquantes.</strong> Si chaque critère non documenté prenait la valeur médiane des cas "
+            f"qui le documentent, le classement changerait {level} (tau de Kendall {fmt_number(float(tau), 2)} avec le "
+            f"classement affiché)" + (f" : {examples}" if examples else "") + ". Avec la pire ou la meilleure valeur "
+            "possible, presque tous les rangs deviendraient possibles : le classement vaut pour ce que les sources "
+            "publiques documentent, et documenter les critères manquants est la première façon de le consolider.</p>")
+    return text
 
 
 def robustness_words(fa, project) -> Html:
@@ -256,6 +284,7 @@ def robustness_words(fa, project) -> Html:
             f"<p>Le choix qui déplace le plus le classement est <strong>{e(fa.sobol.labels[first])}</strong> "
             f"(indice total de Sobol {fmt_number(float(fa.sobol.ST[first]), 2)}), devant "
             f"{e(fa.sobol.labels[order[1]])} ({fmt_number(float(fa.sobol.ST[order[1]]), 2)}).</p>")
+    parts.append(missing_words(fa))
     if fa.methods_agreement is not None:
         m = fa.methods_agreement.to_numpy()
         off = m[~np.eye(len(m), dtype=bool)]
@@ -377,6 +406,19 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
                 if r.ranked[i]:
                     li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang {int(r.ranks[i])} "
                               f"(entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids).</li>")
+    taus = []
+    for fa in analyses:
+        mb = fa.missing_bounds
+        if mb is not None and len(mb) >= 3:
+            from .robustness import kendall_tau
+
+            taus.append((fa.label, kendall_tau(mb["rang"].to_numpy(), mb["rang manquants à la médiane"].to_numpy())))
+    if taus:
+        txt = ", ".join(f"{e(lbl)} {fmt_number(float(t), 2)}" for lbl, t in taus)
+        li.append("<li><strong>Prudence</strong> : les sources publiques documentent en moyenne moins de la moitié des "
+                  "critères ; si les critères manquants prenaient la valeur médiane des autres cas, les classements "
+                  f"bougeraient (accord, tau de Kendall : {txt}). Les rangs comparent ce qui est documenté ; les "
+                  "préconisations s'appuient sur des pratiques observées, pas sur un rang.</li>")
     if recommendations is not None:
         for fam, rs in recommendations.sets.items():
             recs = sorted(rs.recommendations, key=lambda r: r.priority)[:3]
