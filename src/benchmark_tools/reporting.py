@@ -538,8 +538,12 @@ def short_names(cases) -> dict[str, str]:
 _URL_IN_MD = re.compile(r"(?<![(<])https?://(?:\\.|[^\s;()<>\\\]])+")
 
 
+_AUTOLINK = re.compile(r"(?<!\()<(https?://[^>\s]+)>")
+
+
 def shorten_links(md: str) -> str:
-    """Bare URLs in (escaped) Markdown become short links labelled by their site."""
+    """Bare URLs and autolinks in (escaped) Markdown become short links labelled by their site."""
+    md = _AUTOLINK.sub(lambda m: f"[{m.group(1).split('/')[2]}](<{m.group(1)}>)", md)
     def repl(m):
         url = re.sub(r"\\(.)", r"\1", m.group(0)).rstrip(".,")
         tail = m.group(0)[len(m.group(0).rstrip(".,")):]
