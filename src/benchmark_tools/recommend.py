@@ -35,7 +35,6 @@ from typing import Any, Literal, Union
 import numpy as np
 import pandas as pd
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -165,9 +164,7 @@ def parse_french_number(text: str) -> float:
 # --------------------------------------------------------------------------- territory profile
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from .schema import Strict as _Strict  # noqa: E402 - the same strict base as every other file model
 
 TerritoryValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[StrictStr]]  # noqa: UP007 - same form as schema.Value
 
