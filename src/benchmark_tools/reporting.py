@@ -305,9 +305,10 @@ def baseline_position(fa, project) -> Html:
         i = ids.index(c.id)
         if r.ranked[i] and fa.monte_carlo is not None:
             mc = fa.monte_carlo
+            span = ("le même dans 90 % des pondérations plausibles" if mc.rank_p05[i] == mc.rank_p95[i] else
+                    f"entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} dans 90 % des pondérations plausibles")
             items.append(f"<li><strong>{e(c.name)}</strong> : rang {int(r.ranks[i])} sur {int(r.ranked.sum())} "
-                         f"avec le profil, entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} dans 90 % des "
-                         f"pondérations plausibles ; couverture {fmt_pct(r.coverage[i])}.</li>")
+                         f"avec le profil, {span} ; couverture {fmt_pct(r.coverage[i])}.</li>")
         else:
             items.append(f"<li><strong>{e(c.name)}</strong> : non classé (couverture {fmt_pct(r.coverage[i])} "
                          "sous le seuil) ; son profil par dimension reste comparable.</li>")
@@ -396,7 +397,9 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
             continue
         mc = fa.monte_carlo
         lead = [i for i in np.argsort(-mc.p_top_k) if r.ranked[i]][:3]
-        names = ", ".join(f"{e(r.matrix.case_names[i])} ({fmt_pct(mc.p_top_k[i])})" for i in lead)
+        short = fa.names or {}
+        names = ", ".join(f"{e(short.get(r.matrix.case_ids[i], r.matrix.case_names[i]))} ({fmt_pct(mc.p_top_k[i])})"
+                          for i in lead)
         li.append(f"<li><strong>{e(fa.label)}</strong> ({int(r.ranked.sum())} cas classés sur {len(r.ranked)}) : "
                   f"les plus souvent dans le trio de tête sur les pondérations plausibles sont {names}.</li>")
         ids = list(r.matrix.case_ids)
@@ -404,8 +407,9 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
             if c.baseline:
                 i = ids.index(c.id)
                 if r.ranked[i]:
-                    li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang {int(r.ranks[i])} "
-                              f"(entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids).</li>")
+                    span = ("le même quelles que soient les pondérations plausibles" if mc.rank_p05[i] == mc.rank_p95[i]
+                            else f"entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids")
+                    li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang {int(r.ranks[i])} ({span}).</li>")
     taus = []
     for fa in analyses:
         mb = fa.missing_bounds
@@ -427,8 +431,7 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
                 li.append(f"<li><strong>Préconisations prioritaires — {e(project.families.label(fam, plural=True))}</strong> : "
                           f"{titles} (détail, preuves et arbitrages dans la partie « Préconisations »).</li>")
     li.append(f"<li>Lecture : profil « {e(prof.label_fr if prof else params.profile)} », "
-              f"{e(METHOD_LABELS.get(params.method, params.method))} ; un rang n'est donné qu'avec son intervalle, "
-              "et un cas trop peu documenté est montré à part plutôt que complété par une estimation.</li>")
+              f"{e(METHOD_LABELS.get(params.method, params.method))} ; un rang n'est donné qu'avec son intervalle.</li>")
     return Html('<div class="synthese"><ul>' + "".join(li) + "</ul></div>")
 
 
