@@ -176,7 +176,10 @@ for pos in positions:
 # données : elle n'est émise que si des cas documentés la soutiennent, et elle cite ces cas, leurs valeurs et leurs
 # sources. Les fourchettes de paramètres sont des repères descriptifs observés chez les autres, pas des normes. Les
 # arbitrages à discuter (délégation et contrôle juridique, exigence climat et charge des dossiers, apport propre et
-# accès des petites communes) sont rappelés avec les préconisations concernées.
+# accès des petites communes) sont rappelés avec les préconisations concernées. Le groupe de tête de chaque famille
+# résiste aux changements de pondération, mais pas toujours aux critères non documentés (voir « Robustesse ») : les
+# préconisations qui comparent Rennes aux meneurs sont des pistes à vérifier, celles qui s'appuient sur l'ensemble
+# des cas (fourchettes de paramètres) sont plus solides.
 
 # %%
 rp.recommendations_annex(recommendations)
