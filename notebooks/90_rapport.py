@@ -117,6 +117,16 @@ for fa in analyses:
         display(rp.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
 
 # %% [markdown]
+# ### Entre familles : les profils par dimension
+#
+# Les critères diffèrent d'une famille à l'autre : on ne compare donc pas un indice unique entre un budget
+# participatif et un fonds de concours, mais leurs profils par dimension (chacun calculé dans sa famille) — la
+# médiane des cas classés de chaque famille et les dispositifs actuels de Rennes.
+
+# %%
+rp.figure(profile_heatmap(rp.cross_family_profiles(project, analyses)))
+
+# %% [markdown]
 # ## Robustesse : ce qui fait bouger les classements
 #
 # Un classement **stable** garde à peu près ses positions quelles que soient les pondérations raisonnables ; un

@@ -191,3 +191,26 @@ def coverage_map(matrix, codes: list[str] | None = None, title: str | None = Non
         ax.set_title(title, loc="left", pad=40)
     fig.tight_layout()
     return fig
+
+
+def profile_heatmap(df, title: str | None = None):
+    """Rows × dimensions heatmap of dimension scores (0 to 1), missing cells in grey."""
+    style()
+    values = df.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(7.2, 0.34 * len(df) + 1.8))
+    cmap = CMAP.with_extremes(bad="#e6e9ec")
+    im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1)
+    ax.set_xticks(range(df.shape[1]), list(df.columns), fontsize=7.5, rotation=35, ha="left", rotation_mode="anchor")
+    ax.set_yticks(range(len(df)), [textwrap.shorten(str(i), 60, placeholder="…") for i in df.index], fontsize=7.5)
+    ax.xaxis.tick_top()
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            ax.text(j, i, "—" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=6.5,
+                    color="white" if (not np.isnan(v) and v > 0.6) else "#1d2733")
+    ax.spines[:].set_visible(False)
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label("score de dimension (0 à 1)")
+    if title:
+        ax.set_title(title, pad=28)
+    fig.tight_layout()
+    return fig

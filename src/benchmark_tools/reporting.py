@@ -608,3 +608,26 @@ def paragraph(text: str, css_class: str | None = None) -> Html:
     """Text from the data as escaped paragraphs (one per line)."""
     cls = f' class="{css_class}"' if css_class else ""
     return Html("".join(f"<p{cls}>{e(line)}</p>" for line in str(text).splitlines() if line.strip()))
+
+
+def cross_family_profiles(project, analyses) -> pd.DataFrame:
+    """Dimension profiles compared across families: median of the ranked cases, and Rennes' instruments.
+
+    Across families the criteria differ, so no single index is compared: only the dimension scores
+    (0 to 1), each computed within its family.
+    """
+    rows = {}
+    dims = list(project.catalogue.dimension_ids)
+    labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
+    for fa in analyses:
+        r = fa.result
+        ds = pd.DataFrame(r.dimension_scores, index=list(r.matrix.case_ids), columns=list(r.matrix.dimension_ids))
+        ranked = ds[r.ranked]
+        if len(ranked):
+            rows[f"{fa.label} — médiane des cas classés"] = ranked.median()
+        for c in project.cases_of(fa.family):
+            if c.baseline:
+                rows[f"{fa.label} — {fa.names.get(c.id, c.name)}"] = ds.loc[c.id]
+    df = pd.DataFrame(rows).T.reindex(columns=dims)
+    df.columns = [labels[d] for d in dims]
+    return df
