@@ -28,6 +28,7 @@ from benchmark_tools.designs import position_design, positioning_figure
 from benchmark_tools.plots import (
     acceptability_bars,
     dimension_heatmap,
+    profile_heatmap,
     rank_interval_plot,
     sobol_bars,
 )
