@@ -35,6 +35,22 @@ def style() -> None:
     })
 
 
+def _score_grid(ax, values, xlabels, ylabels):
+    """Draw a 0–1 score grid with each value written in its cell ("—" where missing)."""
+    cmap = CMAP.with_extremes(bad="#e6e9ec")
+    im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1)
+    ax.set_xticks(range(len(xlabels)), xlabels, fontsize=7.5, rotation=35, ha="left", rotation_mode="anchor")
+    ax.set_yticks(range(len(ylabels)), ylabels, fontsize=7.5)
+    ax.xaxis.tick_top()
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            ax.text(j, i, "—" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=6.5,
+                    color="white" if (not np.isnan(v) and v > 0.6) else "#1d2733")
+    ax.spines[:].set_visible(False)
+    return im
+
+
 def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str | None = None,
                       names: dict[str, str] | None = None):
     """Cases × dimensions heatmap of the dimension scores (ranked cases first, missing in grey).
@@ -55,18 +71,7 @@ def dimension_heatmap(result, labels: dict[str, str] | None = None, title: str |
     names_ = names or {}
     names = [_short(names_.get(m.case_ids[i], m.case_names[i])) + ("" if result.ranked[i] else " *") for i in order]
     fig, ax = plt.subplots(figsize=(7.2, 0.28 * len(names) + 1.6))
-    masked = np.ma.masked_invalid(values)
-    cmap = CMAP.with_extremes(bad="#e6e9ec")
-    im = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=1)
-    ax.set_xticks(range(len(dims)), dim_labels, fontsize=7.5, rotation=35, ha="left", rotation_mode="anchor")
-    ax.set_yticks(range(len(names)), names, fontsize=7.5)
-    ax.xaxis.tick_top()
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            v = values[i, j]
-            ax.text(j, i, "—" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=6.5,
-                    color="white" if (not np.isnan(v) and v > 0.6) else "#1d2733")
-    ax.spines[:].set_visible(False)
+    im = _score_grid(ax, values, dim_labels, names)
     cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
     cb.set_label("score de dimension (0 à 1)")
     if title:
@@ -198,17 +203,7 @@ def profile_heatmap(df, title: str | None = None):
     style()
     values = df.to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(7.2, 0.34 * len(df) + 1.8))
-    cmap = CMAP.with_extremes(bad="#e6e9ec")
-    im = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=1)
-    ax.set_xticks(range(df.shape[1]), list(df.columns), fontsize=7.5, rotation=35, ha="left", rotation_mode="anchor")
-    ax.set_yticks(range(len(df)), [textwrap.shorten(str(i), 60, placeholder="…") for i in df.index], fontsize=7.5)
-    ax.xaxis.tick_top()
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            v = values[i, j]
-            ax.text(j, i, "—" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=6.5,
-                    color="white" if (not np.isnan(v) and v > 0.6) else "#1d2733")
-    ax.spines[:].set_visible(False)
+    im = _score_grid(ax, values, list(df.columns), [textwrap.shorten(str(i), 60, placeholder="…") for i in df.index])
     fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label("score de dimension (0 à 1)")
     if title:
         ax.set_title(title, pad=28)
