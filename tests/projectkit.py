@@ -54,11 +54,19 @@ def make_project(tmp_path: Path, with_cases: bool = False) -> Path:
     if with_cases:
         shutil.copytree(REPO / "data" / "cases", root / "data" / "cases", dirs_exist_ok=True)
     else:
-        # A status-quo design reads the real Rennes case it names: without the cases it cannot load.
-        for f in (root / "benchmark" / "designs").glob("*.yml"):
-            if "status_quo_of" in f.read_text(encoding="utf-8"):
-                f.unlink()
+        drop_status_quo_designs(root)
     return root
+
+
+def drop_status_quo_designs(root: Path) -> None:
+    """Remove the status-quo designs of a project copy that has no real cases.
+
+    A status quo reads the real Rennes case it names (``status_quo_of``): without that case it
+    cannot load.
+    """
+    for f in (root / "benchmark" / "designs").glob("*.yml"):
+        if "status_quo_of" in f.read_text(encoding="utf-8"):
+            f.unlink()
 
 
 def write_case(root: Path, data: dict, family: str | None = None, name: str | None = None) -> Path:

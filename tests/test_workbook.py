@@ -16,7 +16,7 @@ from benchmark_tools import workbook as W
 from benchmark_tools.errors import ValidationFailed
 from benchmark_tools.validate import load_project, validate_project
 from benchmark_tools.yamlio import read_yaml
-from projectkit import REPO, URL, make_project, valid_case, write_case
+from projectkit import REPO, URL, drop_status_quo_designs, make_project, valid_case, write_case
 
 TEMPLATE = REPO / "data" / "templates" / "cas_modele.xlsx"
 
@@ -149,10 +149,7 @@ def test_round_trip_of_the_project_cases(tmp_path):
     dst = tmp_path / "dst"
     shutil.copytree(src / "benchmark", dst / "benchmark")
     (dst / "data" / "cases").mkdir(parents=True)
-    # Status-quo designs read the Rennes cases they name, absent from an empty project.
-    for f in (dst / "benchmark" / "designs").glob("*.yml"):
-        if "status_quo_of" in f.read_text(encoding="utf-8"):
-            f.unlink()
+    drop_status_quo_designs(dst)
     written = W.import_workbook(load_project(dst), book)
     assert len(written) == len(proj.cases)
     for case in proj.cases:

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from projectkit import drop_status_quo_designs
+
 REPO = Path(__file__).resolve().parents[1]
 SRC = "https://example.org/cas-synthetique"
 
@@ -30,10 +32,7 @@ def make_tiny_project(dest: Path, seed: int = 7) -> Path:
     root = Path(dest)
     shutil.copytree(REPO / "benchmark", root / "benchmark")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    # Status-quo designs read the real Rennes cases they name, which the tiny project does not have.
-    for f in (root / "benchmark" / "designs").glob("*.yml"):
-        if "status_quo_of" in f.read_text(encoding="utf-8"):
-            f.unlink()
+    drop_status_quo_designs(root)
     (root / "pyproject.toml").write_text("# tiny test project\n", encoding="utf-8")
     cat = yaml.safe_load((REPO / "benchmark" / "criteria.yml").read_text(encoding="utf-8"))
     for family, towns in TOWNS.items():
