@@ -51,7 +51,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from benchmark_tools.ranking import rank_desc
+from benchmark_tools.ranking import DEFAULT_TIE_TOLERANCE, rank_desc
 
 SCHEMES = ("multiplicative", "dirichlet", "simplex")
 
@@ -503,9 +503,14 @@ def _stability_labels(
     return labels, reasons
 
 
+def _tol(scorer) -> float:
+    """The scorer's tie tolerance (test scorers without one rank with the default)."""
+    return float(getattr(scorer, "tie_tolerance", DEFAULT_TIE_TOLERANCE))
+
+
 def _score_and_rank(scorer, weights, method, normalisation):
     scores = np.asarray(scorer(weights, method=method, normalisation=normalisation), dtype=float)
-    return scores, rank_desc(scores)
+    return scores, rank_desc(scores, _tol(scorer))
 
 
 def monte_carlo(
@@ -770,7 +775,7 @@ def smaa_from_draws(
         share = np.zeros(has.size)
         for meth, norm in scenarios:
             s = np.asarray(scorer(central[has], method=meth, normalisation=norm), dtype=float)
-            r = rank_desc(s)  # row j: ranking under the central weights of case has[j]
+            r = rank_desc(s, _tol(scorer))  # row j: ranking under the central weights of case has[j]
             rj = r[np.arange(has.size), has]
             mj = _tie_sizes(r)[np.arange(has.size), has]
             share += np.where(rj == 1, 1.0 / np.maximum(mj, 1), 0.0)

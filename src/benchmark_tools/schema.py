@@ -404,6 +404,7 @@ class ScoringSettings(Strict):
     coverage_threshold: float = Field(ge=0, le=1)
     low_coverage_policy: Literal["apart", "exclude"]
     geometric_floor: float = Field(gt=0, lt=1)
+    tie_tolerance: float = Field(ge=0, le=1e-3)
     weak_dimension_threshold: float = Field(ge=0, le=1)
     promethee: PrometheeSettings
     default_method: Literal["arithmetic", "geometric", "topsis", "promethee"]

@@ -154,6 +154,7 @@ class _Prepared:
     reference: np.ndarray  # cases fitting data-driven scales (eligible, or all if none is)
     policy: str
     threshold: float
+    tie_tolerance: float
 
 
 def _prepare(matrix: DecisionMatrix, settings) -> _Prepared:
@@ -168,7 +169,8 @@ def _prepare(matrix: DecisionMatrix, settings) -> _Prepared:
     eligible &= np.isfinite(coverage) & (coverage > 0)
     low = ~eligible
     reference = eligible if eligible.any() else np.ones(matrix.n_cases, dtype=bool)
-    return _Prepared(matrix, coverage, low, eligible, reference, sc.low_coverage_policy, threshold)
+    return _Prepared(matrix, coverage, low, eligible, reference, sc.low_coverage_policy, threshold,
+                     float(sc.tie_tolerance))
 
 
 def _normalise(prep: _Prepared, normalisation: str) -> np.ndarray:
@@ -213,7 +215,7 @@ def _apply_policy(prep: _Prepared, raw_scores: np.ndarray):
 def _finalise(prep: _Prepared, raw_scores: np.ndarray):
     """Apply the low-coverage policy and rank; return (scores, ranks, ranked)."""
     scores, ranked = _apply_policy(prep, raw_scores)
-    ranks = rank_desc(np.where(ranked, scores, np.nan))
+    ranks = rank_desc(np.where(ranked, scores, np.nan), prep.tie_tolerance)
     return scores, ranks, ranked
 
 
@@ -573,6 +575,8 @@ class BatchScorer:
         self._settings = settings
         sc = settings.scoring
         self.case_ids: list[str] = list(matrix.case_ids)
+        #: Scores closer than this are tied (``scoring.tie_tolerance``); callers rank with it.
+        self.tie_tolerance: float = self._prep.tie_tolerance
         self.dimension_ids: list[str] = list(matrix.dimension_ids)
         self.nominal_weights: np.ndarray = _profile_dimension_weights(matrix, profile)
         self._criterion_weights = _criterion_weights(matrix, profile, None)
