@@ -270,17 +270,27 @@ def topsis(scores: np.ndarray, weights, reference: np.ndarray | None = None,
 # --------------------------------------------------------------------------- PROMETHEE
 
 
-def preference_usual(d: np.ndarray, q=0.0, p=0.0) -> np.ndarray:
+def preference_usual(d: np.ndarray, q=0.0, p=0.0, s=1.0) -> np.ndarray:
     """Usual criterion (type I): strict preference as soon as the difference is positive."""
     return (d > 0).astype(float)
 
 
-def preference_v_shape(d: np.ndarray, q=0.0, p=1.0) -> np.ndarray:
+def preference_u_shape(d: np.ndarray, q=0.0, p=0.0, s=1.0) -> np.ndarray:
+    """U-shape, or quasi-criterion (type II): indifference up to q, strict preference beyond."""
+    return (d > q).astype(float)
+
+
+def preference_v_shape(d: np.ndarray, q=0.0, p=1.0, s=1.0) -> np.ndarray:
     """V-shape (type III): preference grows linearly from 0 to 1 as the difference goes to p."""
     return np.clip(d / p, 0.0, 1.0)
 
 
-def preference_linear(d: np.ndarray, q=0.0, p=1.0) -> np.ndarray:
+def preference_level(d: np.ndarray, q=0.0, p=1.0, s=1.0) -> np.ndarray:
+    """Level criterion (type IV): 0 up to q, one half between q and p, 1 beyond p."""
+    return np.where(d > p, 1.0, np.where(d > q, 0.5, 0.0))
+
+
+def preference_linear(d: np.ndarray, q=0.0, p=1.0, s=1.0) -> np.ndarray:
     """Linear with indifference (type V, "V-shape with indifference").
 
     0 up to the indifference threshold q, 1 beyond the preference threshold p, linear between.
@@ -288,22 +298,61 @@ def preference_linear(d: np.ndarray, q=0.0, p=1.0) -> np.ndarray:
     return np.clip((d - q) / (p - q), 0.0, 1.0)
 
 
+def preference_gaussian(d: np.ndarray, q=0.0, p=1.0, s=1.0) -> np.ndarray:
+    """Gaussian criterion (type VI): ``1 − exp(−d² / 2s²)`` for a positive difference."""
+    return np.where(d > 0, -np.expm1(-(d * d) / (2.0 * s * s)), 0.0)
+
+
+#: The six generalised criteria of Brans, Vincke & Mareschal (1986), by the name used in
+#: settings; each takes the difference d and the thresholds q, p (and s for the Gaussian)
+#: in the unit of the compared values.
 PREFERENCE_FUNCTIONS = {
     "usual": preference_usual,
+    "u_shape": preference_u_shape,
     "v_shape": preference_v_shape,
+    "level": preference_level,
     "linear": preference_linear,
+    "gaussian": preference_gaussian,
 }
 
 
-def pairwise_preferences(scores: np.ndarray, preference: str, q=0.0, p=1.0):
+def apply_preference(diff: np.ndarray, preference, q=0.0, p=1.0, s=1.0) -> np.ndarray:
+    """Preference degrees ``P_j(d)`` for differences whose last axis runs over the criteria.
+
+    Parameters
+    ----------
+    diff : ndarray (..., D)
+        Differences ``g_j(a) − g_j(b)``, already oriented (higher is better).
+    preference : str or sequence of D str
+        One function for every criterion (today's behaviour) or one per criterion, among
+        :data:`PREFERENCE_FUNCTIONS`.
+    q, p, s : float or ndarray (D,)
+        Indifference, preference and Gaussian thresholds, in each criterion's unit.
+    """
+    if isinstance(preference, str):
+        return PREFERENCE_FUNCTIONS[preference](diff, q, p, s)
+    kinds = np.asarray(preference, dtype=object)
+    width = diff.shape[-1]
+    q, p, s = (np.broadcast_to(np.asarray(v, dtype=float), (width,)) for v in (q, p, s))
+    out = np.zeros_like(diff, dtype=float)
+    # One vectorised call per function type (at most six), not per criterion.
+    for kind in dict.fromkeys(kinds):
+        cols = np.flatnonzero(kinds == kind)
+        out[..., cols] = PREFERENCE_FUNCTIONS[kind](diff[..., cols], q[cols], p[cols], s[cols])
+    return out
+
+
+def pairwise_preferences(scores: np.ndarray, preference, q=0.0, p=1.0, s=1.0):
     """Preference of each case over each other on each dimension, computed once.
 
     Parameters
     ----------
     scores : ndarray (n, D) or (K, n, D), NaN for a missing dimension
-    preference : {"usual", "v_shape", "linear"}
-    q, p : float or ndarray (D,)
-        Indifference and preference thresholds, in the unit of the scores.
+    preference : str or sequence of D str
+        A name of :data:`PREFERENCE_FUNCTIONS`, or one per dimension (see
+        :func:`apply_preference`).
+    q, p, s : float or ndarray (D,)
+        Indifference, preference and Gaussian thresholds, in the unit of the scores.
 
     Returns
     -------
@@ -312,12 +361,12 @@ def pairwise_preferences(scores: np.ndarray, preference: str, q=0.0, p=1.0):
     common : ndarray (n, n, D) of float
         1 where both cases have dimension d.
     """
-    s = np.asarray(scores, dtype=float)
-    diff = s[..., :, None, :] - s[..., None, :, :]  # diff[a, b] = s_a − s_b
-    avail = ~np.isnan(s)
+    x = np.asarray(scores, dtype=float)
+    diff = x[..., :, None, :] - x[..., None, :, :]  # diff[a, b] = x_a − x_b
+    avail = ~np.isnan(x)
     common = (avail[..., :, None, :] & avail[..., None, :, :]).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pref = PREFERENCE_FUNCTIONS[preference](np.nan_to_num(diff), q, p)
+        pref = apply_preference(np.nan_to_num(diff), preference, q, p, s)
     return pref * common, common
 
 
@@ -381,10 +430,10 @@ class PrometheeTables:
     available: np.ndarray  # (n, D) of float: the case has a score on the dimension
 
 
-def promethee_tables(scores: np.ndarray, preference: str = "usual", q=0.0, p=1.0,
-                     reference: np.ndarray | None = None) -> PrometheeTables:
+def promethee_tables(scores: np.ndarray, preference="usual", q=0.0, p=1.0,
+                     reference: np.ndarray | None = None, s=1.0) -> PrometheeTables:
     """Precompute :class:`PrometheeTables` for (n, D) dimension scores."""
-    pref, common = pairwise_preferences(scores, preference, q, p)
+    pref, common = pairwise_preferences(scores, preference, q, p, s)
     n, _, d = pref.shape
     ref = _reference(n, reference)
     others = ref[None, :] & ~np.eye(n, dtype=bool)  # b in the reference set, b ≠ a
@@ -416,8 +465,8 @@ def promethee_net_from_tables(tables: PrometheeTables, weights) -> np.ndarray:
     return np.where(scored, np.where(count > 0, net, 0.0), np.nan)
 
 
-def promethee_ii(scores: np.ndarray, weights, preference: str = "usual", q=0.0, p=1.0,
-                 reference: np.ndarray | None = None) -> np.ndarray:
+def promethee_ii(scores: np.ndarray, weights, preference="usual", q=0.0, p=1.0,
+                 reference: np.ndarray | None = None, s=1.0) -> np.ndarray:
     """PROMETHEE II net flows ``φ = φ+ − φ−`` on the dimension scores, in [−1, 1].
 
     For (n, D) scores the pairwise preferences are computed once and grouped by pattern of
@@ -429,11 +478,14 @@ def promethee_ii(scores: np.ndarray, weights, preference: str = "usual", q=0.0, 
     ----------
     Brans, J. P., & Vincke, P. (1985). A preference ranking organisation method.
     *Management Science*, 31(6), 647–656.
+    Brans, J. P., Vincke, P., & Mareschal, B. (1986). How to select and how to rank
+    projects: the PROMETHEE method. *European Journal of Operational Research*, 24(2),
+    228–238 (the six generalised criteria).
     """
-    s = np.asarray(scores, dtype=float)
-    if s.ndim == 2:
-        return promethee_net_from_tables(promethee_tables(s, preference, q, p, reference), weights)
-    pref, common = pairwise_preferences(s, preference, q, p)
+    x = np.asarray(scores, dtype=float)
+    if x.ndim == 2:
+        return promethee_net_from_tables(promethee_tables(x, preference, q, p, reference, s), weights)
+    pref, common = pairwise_preferences(x, preference, q, p, s)
     phi_plus, phi_minus = promethee_flows(pref, common, weights, reference)
     return phi_plus - phi_minus
 
@@ -486,15 +538,17 @@ def topsis_flat(values: np.ndarray, weights, higher: np.ndarray, scaling: str = 
     return d_minus / (d_plus + d_minus)
 
 
-def promethee_ii_flat(values: np.ndarray, weights, higher: np.ndarray, preference: str = "usual",
-                      q=0.0, p=1.0, reference: np.ndarray | None = None) -> np.ndarray:
+def promethee_ii_flat(values: np.ndarray, weights, higher: np.ndarray, preference="usual",
+                      q=0.0, p=1.0, reference: np.ndarray | None = None, s=1.0) -> np.ndarray:
     """PROMETHEE II net flows on raw criteria (no hierarchy); "lower is better" columns negated.
 
-    ``q`` and ``p`` are in each criterion's unit (scalars or (m,) arrays).
+    ``preference`` is one function name or one per criterion (the method as published gives
+    each criterion its own generalised criterion); ``q``, ``p`` and ``s`` are in each
+    criterion's unit (scalars or (m,) arrays).
     """
     x = np.asarray(values, dtype=float)
     oriented = np.where(np.asarray(higher, dtype=bool), x, -x)
-    return promethee_ii(oriented, weights, preference, q, p, reference)
+    return promethee_ii(oriented, weights, preference, q, p, reference, s)
 
 
 #: Across-dimension methods, by the name used in settings and reports.

@@ -395,9 +395,10 @@ class Profile(Strict):
 
 
 class PrometheeSettings(Strict):
-    preference_function: Literal["usual", "linear", "v_shape"]
+    preference_function: Literal["usual", "u_shape", "v_shape", "level", "linear", "gaussian"]
     q: float = Field(ge=0)
     p: float = Field(gt=0)
+    s: float = Field(gt=0)  # écart de la fonction gaussienne (seulement pour « gaussian »)
 
 
 class ScoringSettings(Strict):

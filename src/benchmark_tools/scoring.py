@@ -134,9 +134,9 @@ def _scoring_settings(settings):
     if pr.preference_function not in agg.PREFERENCE_FUNCTIONS:
         raise InputError(f"Fonction de préférence PROMETHEE inconnue : {pr.preference_function!r} "
                          f"(attendu parmi : {', '.join(agg.PREFERENCE_FUNCTIONS)}).")
-    if pr.preference_function == "linear" and not pr.p > pr.q:
-        raise InputError(f"PROMETHEE linéaire : le seuil de préférence p ({pr.p:g}) doit dépasser "
-                         f"le seuil d'indifférence q ({pr.q:g}).")
+    if pr.preference_function in ("linear", "level") and not pr.p > pr.q:
+        raise InputError(f"PROMETHEE ({pr.preference_function}) : le seuil de préférence p ({pr.p:g}) "
+                         f"doit dépasser le seuil d'indifférence q ({pr.q:g}).")
     return sc
 
 
@@ -200,7 +200,8 @@ def _aggregate(method: str, s: np.ndarray, w: np.ndarray, settings, reference: n
     pr = sc.promethee
     if promethee_cache is not None:
         return agg.promethee_net_from_tables(promethee_cache, w)
-    return agg.promethee_ii(s, w, pr.preference_function, float(pr.q), float(pr.p), reference)
+    return agg.promethee_ii(s, w, pr.preference_function, float(pr.q), float(pr.p), reference,
+                            float(pr.s))
 
 
 def _apply_policy(prep: _Prepared, raw_scores: np.ndarray):
@@ -615,7 +616,8 @@ class BatchScorer:
             if normalisation not in self._pref:
                 pr = self._settings.scoring.promethee
                 self._pref[normalisation] = agg.promethee_tables(
-                    s, pr.preference_function, float(pr.q), float(pr.p), self._prep.reference)
+                    s, pr.preference_function, float(pr.q), float(pr.p), self._prep.reference,
+                    float(pr.s))
             cache = self._pref[normalisation]
         raw = _aggregate(method, s, w, self._settings, self._prep.reference, cache)
         scores, ranked = _apply_policy(self._prep, raw)  # ranks are the caller's business
