@@ -390,6 +390,8 @@ def classify(path: Path) -> str:
         return "design"
     if parent == "territory":
         return "territory"
+    if parent == "consultations":
+        return "consultation"  # checked by consultations.py (read here as plain YAML)
     return "case"
 
 
@@ -514,6 +516,12 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
         if (bench / "recommendations.yml").exists() and cat is not None and families is not None:
             try:
                 load_recommendation_config(root, cat, families, territory)
+            except ValidationFailed as exc:
+                P += exc.problems
+        if (bench / "consultations").is_dir() and cat is not None:
+            from .consultations import load_consultations
+            try:
+                load_consultations(root, [d.id for d in cat.dimensions])
             except ValidationFailed as exc:
                 P += exc.problems
         # Profiles listed in report.yml must exist (and the families it names).
