@@ -196,6 +196,19 @@ for pos in positions:
 rp.recommendations_annex(recommendations)
 
 # %% [markdown]
+# ## Pour Rennes Métropole : montants, scénarios et avis des services
+#
+# Les fourchettes des préconisations traduites en millions d'euros par an, en montants par commune et en nombre de
+# projets pour la Métropole (formule et sources de chaque chiffre), trois scénarios par famille, et l'avis des services
+# rencontrés. La note de synthèse (`note_de_synthese.pdf` et `.docx`) reprend ces mêmes tableaux.
+
+# %%
+from benchmark_tools.note import build_note, report_sections  # noqa: E402
+
+for block in report_sections(build_note(project, params, recommendations, with_chart=False)):
+    display(block)
+
+# %% [markdown]
 # ## Annexes
 
 # %% [markdown]

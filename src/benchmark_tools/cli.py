@@ -287,6 +287,43 @@ def recommend(family: str | None = typer.Option(None, "--family", "-f")):
     typer.echo(recommendations_text(proj, family))
 
 
+@app.command()
+@handle_errors
+def note(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=valeur (répétable), comme pour report."),
+         out: Path | None = typer.Option(None, "--out", "-o", help="Dossier de sortie (défaut : reports/latest).")):
+    """Rend la note de synthèse (4 à 8 pages) en PDF et en DOCX modifiable."""
+    from .config import find_root
+    from .note import write_note
+    from .report import check_params_against_project, load_params
+
+    proj = _project()
+    params = load_params(find_root(), list(set_ or []))
+    check_params_against_project(params, proj)
+    target = out or proj.root / "reports" / "latest"
+    if out is None and not target.exists():
+        raise InputError("aucun rapport dans reports/latest : lancez d'abord « make report » (ou indiquez --out).")
+    paths = write_note(proj, target, params)
+    typer.echo(f"Note de synthèse écrite : {paths['pdf']} et {paths['docx']}")
+
+
+consultation_app = typer.Typer(help="Réunions avec les services (benchmark/consultations/).", no_args_is_help=True)
+app.add_typer(consultation_app, name="consultation")
+
+
+@consultation_app.command("new")
+@handle_errors
+def consultation_new(service: str = typer.Argument(..., help="Service rencontré, par exemple « Direction des finances »."),
+                     date: str | None = typer.Option(None, "--date", help="Date de la réunion (AAAA-MM-JJ, défaut : "
+                                                     "aujourd'hui).")):
+    """Écrit le modèle d'une réunion avec un service (sans nom de personne)."""
+    from .config import find_root
+    from .consultations import new_consultation
+
+    root = find_root()
+    path = new_consultation(service, root, date)
+    typer.echo(f"Modèle écrit : {path.relative_to(root)} — complétez-le puis lancez « make validate ».")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -307,6 +307,10 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
             html_path.write_text(html_text, encoding="utf-8")
             echo("Rendu PDF …")
             render_pdf(html_path, work / "preconisations.pdf")
+            echo("Note de synthèse (PDF et DOCX) …")
+            from .note import write_note
+
+            write_note(project, work, params)
         shutil.rmtree(work / "build", ignore_errors=True)
         (work / "parametres.yml").write_text(yaml.safe_dump(params.model_dump(), allow_unicode=True, sort_keys=False),
                                              encoding="utf-8")
