@@ -8,12 +8,12 @@ from fractions import Fraction
 
 import pytest
 import yaml
+from notekit import make_note_project, set_population
 
 from benchmark_tools.recommend import load_territory, recommend_all
 from benchmark_tools.scenarios import all_scenarios
 from benchmark_tools.sizing import size_recommendations
 from benchmark_tools.validate import load_project
-from notekit import make_note_project, set_population
 
 
 def _sized(root):

@@ -175,7 +175,7 @@ def _chart(scenarios: dict[str, FamilyScenarios]) -> bytes:
     colors = ("#9ecae1", "#4292c6", "#08519c")
     y = np.arange(len(fams))
     h = 0.26
-    for i, (key, label, _) in enumerate((("sobre", "Sobre", 0), ("median", "Médian", 1), ("ambitieux", "Ambitieux", 2))):
+    for i, label in enumerate(("Sobre", "Médian", "Ambitieux")):
         vals = [float(fs.scenarios[i].yearly_cost or 0) / 1e6 for fs in fams]
         bars = ax.barh(y + (i - 1) * h, vals, height=h, color=colors[i], label=label)
         for b, fs in zip(bars, fams, strict=True):
