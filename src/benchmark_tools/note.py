@@ -82,6 +82,7 @@ class NoteContent:
     services_table: object | None  # DataFrame or None
     missing: list[str]
     pointer: str
+    summary: list[str] = field(default_factory=list)
     chart_png: bytes = field(default=b"", repr=False)
 
 
@@ -100,8 +101,19 @@ def retention_share(rec) -> float | None:
     return None
 
 
-def _stability(rec, family: str, check) -> str:
+_LEADER_RULES = ("baseline_below_leaders", "leaders_above_rest", "leaders_share_at_least")
+
+
+def _stability(rec, family: str, check, ev=None) -> str:
     parts = []
+    if ev is not None:
+        if rec.rule_type in _LEADER_RULES and rec.formatted.get("population") != "l'ensemble des cas":
+            p = [ev.p_top[s.case_id] for s in rec.supports if s.case_id in ev.leader_ids]
+            parts.append(f"repose sur {len(ev.leader_ids)} meneur(s) ; probabilité d'être parmi les {ev.top_k} "
+                         f"premiers ≥ {fmt_number(100 * min(p), 0)}\u00a0%" if p
+                         else f"repose sur {len(ev.leader_ids)} meneur(s)")
+        else:
+            parts.append("fourchette de tous les cas : ne dépend pas des poids")
     share = retention_share(rec)
     if share is not None:
         parts.append(f"retenue dans {fmt_number(100 * share, 0)}\u00a0% des tirages")
@@ -111,7 +123,7 @@ def _stability(rec, family: str, check) -> str:
         parts.append(f"tient sous les profils des {len(by)} services consultés" if not fails
                      else "ne tient pas sous le profil de : " + ", ".join(fails))
     else:
-        parts.append("profils des services : aucune consultation enregistrée")
+        parts.append("services : pas encore consultés")
     return " ; ".join(parts)
 
 
@@ -171,7 +183,7 @@ def _chart(scenarios: dict[str, FamilyScenarios]) -> bytes:
     import matplotlib.pyplot as plt
 
     fams = [fs for fs in scenarios.values() if any(s.yearly_cost is not None for s in fs.scenarios)]
-    fig, ax = plt.subplots(figsize=(8.0, 1.5 + 0.4 * max(1, len(fams))), dpi=150)
+    fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.33 * max(1, len(fams))), dpi=150)
     colors = ("#9ecae1", "#4292c6", "#08519c")
     y = np.arange(len(fams))
     h = 0.26
@@ -230,7 +242,7 @@ def build_note(project, params=None, recommendations=None, territory=None, consu
     for fam, rs in recommendations.sets.items():
         for r in rs.recommendations:
             priorities.append(Priority(fam, rs.evidence.family_label, r.id, r.title, r.priority, r.effort, r.horizon,
-                                       _stability(r, fam, check), _evidence(r, rs.evidence)))
+                                       _stability(r, fam, check, rs.evidence), _evidence(r, rs.evidence)))
     priorities.sort(key=lambda p: (p.priority, fam_order.index(p.family)))
     roadmap = {hz: [f"{rs.evidence.family_label} : {t}" for rs in recommendations.sets.values()
                     for t in rs.roadmap.get(hz, [])] for hz in HORIZONS}
@@ -263,9 +275,32 @@ def build_note(project, params=None, recommendations=None, territory=None, consu
                "leurs sources, le classement avec ses intervalles, l'analyse de robustesse, les fiches des cas et le "
                "référentiel des critères.")
     chart = _chart(scen) if with_chart else b""
+    summary = _summary(scen, priorities, sizing, services_sentence)
     return NoteContent(title, _dt.date.today().strftime("%d/%m/%Y"), question, _figures(project, recommendations, scen),
                        scen, sizing, priorities, roadmap, open_q, constraints, services_sentence, table,
-                       list(sizing.missing), pointer, chart)
+                       list(sizing.missing), pointer, summary, chart)
+
+
+def _summary(scen: dict[str, FamilyScenarios], priorities: list[Priority], sizing: Sizing,
+             services_sentence: str) -> list[str]:
+    """Four sentences for the top of page 1, from the same numbers as the rest of the note."""
+    out = []
+    costs = [(fs.family_label, fs.scenarios[1].yearly_cost) for fs in scen.values()
+             if fs.scenarios[1].yearly_cost is not None]
+    if costs:
+        out.append("Au niveau médian observé ailleurs, le coût annuel pour la Métropole serait de "
+                   + ", ".join(f"{fmt_meur(c)} pour {lbl.lower()}" for lbl, c in costs)
+                   + f", soit {fmt_meur(sum(c for _, c in costs))} au total.")
+    top = [p for p in priorities if p.priority == min((q.priority for q in priorities), default=1)]
+    if top:
+        out.append(f"Priorité{'s' if len(top) > 1 else ''} {top[0].priority} : "
+                   + " ; ".join(f"{p.title} ({p.family_label.lower()})" for p in top) + ".")
+    out.append("À décider politiquement : le niveau de l'enveloppe, le plafond par projet et la durée de "
+               "l'engagement de chaque dispositif (section 3).")
+    if sizing.missing:
+        out.append(f"{len(sizing.missing)} donnée(s) du territoire manquent pour affiner les montants (section 6) ; "
+                   + services_sentence[0].lower() + services_sentence[1:])
+    return out
 
 
 # --------------------------------------------------------------------------- shared HTML blocks
@@ -357,12 +392,16 @@ h2 { font-size: 13pt; color: #08306b; border-bottom: 1.5pt solid #08519c; paddin
 h3 { font-size: 11pt; color: #08519c; margin: 10pt 0 4pt 0; }
 .saut { page-break-before: always; }
 .date { color: #555; margin: 0 0 10pt 0; }
+.bref { border: 1pt solid #08519c; padding: 2pt 9pt; margin: 4pt 0 6pt 0; }
+.bref ul { margin: 0 0 3pt 0; padding-left: 14pt; }
 .question { background: #eef4fb; border-left: 3pt solid #08519c; padding: 6pt 9pt; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt 0; font-size: 8.4pt; }
 th, td { border: 0.5pt solid #9aa; padding: 2.5pt 4pt; vertical-align: top; text-align: left; }
 th { background: #deebf7; }
 table.chiffres td:first-child { font-weight: bold; font-size: 11pt; color: #08306b; white-space: nowrap; }
-img.graphique { width: 100%; }
+img.graphique { width: 92%; }
+tr { page-break-inside: avoid; }
+table.scenarios { page-break-inside: avoid; }
 .petit { font-size: 8pt; color: #333; }
 """
 
@@ -370,22 +409,24 @@ img.graphique { width: 100%; }
 def note_html(content: NoteContent) -> str:
     """The note as one self-contained HTML page (A4 styles for WeasyPrint)."""
     p = [f"<h1>{_e(content.title)}</h1>", f'<p class="date">Rennes Métropole — {_e(content.date)}</p>',
+         '<div class="bref"><p><strong>En bref</strong></p><ul>'
+         + "".join(f"<li>{_e(x)}</li>" for x in content.summary) + "</ul></div>",
          '<h2 id="question">1. La question</h2>', f'<p class="question">{_e(content.question)}</p>',
          '<h2 id="dix-chiffres">2. Ce que font les autres, en dix chiffres</h2>',
          _table_html(figure_rows(content), "tableau chiffres")]
-    if content.chart_png:
-        b64 = base64.b64encode(content.chart_png).decode()
-        p.append(f'<img class="graphique" alt="Coût annuel des trois scénarios, par famille" '
-                 f'src="data:image/png;base64,{b64}"/>')
     p.append('<h2 id="scenarios" class="saut">3. Trois scénarios par famille</h2>')
     p.append("<p>Sobre, médian et ambitieux reprennent le premier quartile, la médiane et le troisième quartile de ce "
              "que font les cas de la famille ; le coût annuel est l'enveloppe par habitant multipliée par la "
              "population de la Métropole. « Obtenu par ces cas » donne l'étendue des résultats des cas dont "
              "l'enveloppe par habitant tombe dans la tranche, avec leur nombre.</p>")
+    if content.chart_png:
+        b64 = base64.b64encode(content.chart_png).decode()
+        p.append(f'<img class="graphique" alt="Coût annuel des trois scénarios, par famille" '
+                 f'src="data:image/png;base64,{b64}"/>')
     for i, (fam, fs) in enumerate(content.scenarios.items()):
         cls = ' class="saut"' if i > 0 else ""
         p.append(f'<h3 id="scenarios-{_e(fam)}"{cls}>{_e(fs.family_label)}</h3>')
-        p.append(_table_html(scenario_rows(fs)))
+        p.append(_table_html(scenario_rows(fs), "tableau scenarios"))
         if fs.decisions:
             p.append("<p><strong>À décider politiquement</strong></p><ul>"
                      + "".join(f"<li>{_e(d)}</li>" for d in fs.decisions) + "</ul>")
@@ -442,13 +483,16 @@ def note_docx(content: NoteContent, path: Path) -> Path:
                         run.bold = i == 0
         return t
 
+    doc.add_paragraph("En bref").runs[0].bold = True
+    for x in content.summary:
+        doc.add_paragraph(x, style="List Bullet")
     doc.add_heading("1. La question", level=1)
     doc.add_paragraph(content.question)
     doc.add_heading("2. Ce que font les autres, en dix chiffres", level=1)
     table(figure_rows(content))
+    doc.add_heading("3. Trois scénarios par famille", level=1)
     if content.chart_png:
         doc.add_picture(io.BytesIO(content.chart_png), width=Cm(16))
-    doc.add_heading("3. Trois scénarios par famille", level=1)
     for fs in content.scenarios.values():
         doc.add_heading(fs.family_label, level=2)
         table(scenario_rows(fs))
