@@ -336,6 +336,28 @@ def sizing_rows(content: NoteContent, family: str | None = None) -> list[list[st
     return rows
 
 
+def _source_links(sources: tuple[str, ...], limit: int = 4) -> str:
+    """Sources as short links (the site's name), escaped; non-URL texts are dropped."""
+    import re
+    from urllib.parse import urlparse
+
+    urls = list(dict.fromkeys(u.strip() for s in sources for u in s.split(" ; ")
+                              if re.match(r"^https?://[^\s<>\"']+$", u.strip())))
+    links = [f'<a href="{_e(u)}">{_e(urlparse(u).netloc.removeprefix("www."))}</a>' for u in urls[:limit]]
+    more = f" et {len(urls) - limit} autre(s)" if len(urls) > limit else ""
+    return ", ".join(links) + more
+
+
+def _sizing_table_html(content: NoteContent) -> str:
+    """The sizing table of the report: formula in full, sources as short links."""
+    rows = sizing_rows(content)
+    head = "".join(f"<th>{_e(h)}</th>" for h in rows[0][:-1]) + "<th>Sources</th>"
+    body = []
+    for f, r in zip(content.sizing.figures, rows[1:], strict=True):
+        body.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r[:-1]) + f"<td>{_source_links(f.sources)}</td></tr>")
+    return f'<table class="tableau petit"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
 def services_html(content: NoteContent) -> str:
     parts = [f"<p>{_e(content.services_sentence)}</p>"]
     t = content.services_table
@@ -359,7 +381,7 @@ def report_sections(content: NoteContent) -> list:
            Html("<p>Chaque fourchette observée est traduite dans les grandeurs de la Métropole, avec sa formule et "
                 "ses sources. Les montants sont des ordres de grandeur descriptifs, pas des recommandations de "
                 "budget.</p>"),
-           Html(_table_html(sizing_rows(content), "tableau petit"))]
+           Html(_sizing_table_html(content))]
     if content.missing:
         out.append(Html("<p><strong>Faits du territoire manquants</strong> (listés, jamais supposés)</p><ul>"
                         + "".join(f"<li>{_e(m)}</li>" for m in content.missing) + "</ul>"))

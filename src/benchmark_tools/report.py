@@ -306,7 +306,10 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
             html_path = work / "preconisations.html"
             html_path.write_text(html_text, encoding="utf-8")
             echo("Rendu PDF …")
-            render_pdf(html_path, work / "preconisations.pdf")
+            from .annexes import ANNEX_PDF, render_split_pdfs
+
+            # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
+            render_split_pdfs(html_path, work / "preconisations.pdf", work / ANNEX_PDF, render_pdf)
             echo("Note de synthèse (PDF et DOCX) …")
             from .note import write_note
 
