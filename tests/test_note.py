@@ -114,3 +114,21 @@ def test_retention_share_is_shown_when_exposed(built):
     rec = recommend_all(project).sets["budget_participatif"].recommendations[0]
     rec = replace(rec, values={**rec.values, "retention_share": 0.83})
     assert "retenue dans 83\u00a0% des tirages" in _stability(rec, "budget_participatif", None)
+
+
+def test_cli_note_writes_pdf_and_docx_or_says_what_to_do(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = Path(sys.executable).parent / "benchmark-tools"
+    root = make_note_project(tmp_path / "p")
+    env = dict(os.environ, BENCHMARK_ROOT=str(root), OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    r = subprocess.run([str(cli), "note"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "make report" in r.stderr and "Traceback" not in r.stderr
+    out = tmp_path / "sortie"
+    r = subprocess.run([str(cli), "note", "--out", str(out)], cwd=root, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (out / "note_de_synthese.pdf").stat().st_size > 0 and (out / "note_de_synthese.docx").stat().st_size > 0
