@@ -26,6 +26,7 @@ import yaml
 
 from .config import find_root, load_model
 from .errors import BenchmarkError, InputError, ValidationFailed
+from .explorer_page import write_explorer_page
 from .schema import ReportParams
 
 #: The notebook rendered as the report (last in the run).
@@ -300,6 +301,7 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
             if nb_path.name == REPORT_NOTEBOOK:
                 report_run = rec
         write_scores(project, params, work)
+        write_explorer_page(project, params, work)
         if report_run is not None:
             echo("Rendu HTML …")
             html_text = render_html(report_run.output, params.title)
