@@ -213,20 +213,27 @@
   function renderChart(res) {
     const f = res.f;
     const rows = order(res);
-    const labelW = 230, cw = 92, ch = 20, head = 46;
-    const width = labelW + cw * f.dimensions.length, height = head + ch * rows.length + 4;
+    const labelW = 260, cw = 64, ch = 20, head = 120;
+    const short = (s) => (s.length > 38 ? s.slice(0, 37) + "…" : s);
+    // Extra room on the right for the last turned header.
+    const width = labelW + cw * f.dimensions.length + 110, height = head + ch * rows.length + 4;
     const root = svg("svg", { viewBox: "0 0 " + width + " " + height, width: width, height: height,
       role: "img", "aria-label": "Scores par dimension des cas de la famille" });
     f.dimensions.forEach((d, k) => {
-      const t = svg("text", { x: labelW + cw * k + cw / 2, y: head - 8, "text-anchor": "middle", "font-size": 11 });
-      t.textContent = DATA.dimension_labels[DIMS.indexOf(d)];
+      // Column headers turned by 40° so that long dimension names do not overlap.
+      const x = labelW + cw * k + cw / 2, y = head - 6;
+      const t = svg("text", { x: x, y: y, "font-size": 11, transform: "rotate(-40 " + x + " " + y + ")" });
+      t.textContent = short(DATA.dimension_labels[DIMS.indexOf(d)]);
       root.appendChild(t);
     });
     rows.forEach((i, r) => {
       const y = head + ch * r;
       const t = svg("text", { x: labelW - 6, y: y + ch * 0.68, "text-anchor": "end", "font-size": 11,
         "font-weight": f.cases[i].baseline ? 700 : 400 });
-      t.textContent = f.cases[i].name;
+      t.textContent = short(f.cases[i].name);
+      const full = svg("title");
+      full.textContent = f.cases[i].full_name;
+      t.appendChild(full);
       root.appendChild(t);
       res.ds[i].forEach((v, k) => {
         const x = labelW + cw * k;
