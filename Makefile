@@ -8,7 +8,7 @@ export OMP_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system report test test-lab lint bench validate lab clean freshcheck
+.PHONY: help setup system report test test-lab lint bench validate lab clean freshcheck printemps
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -29,6 +29,12 @@ validate: setup ## Vérifie tous les fichiers YAML (critères, profils, cas)
 
 report: setup validate ## Exécute les notebooks et rend reports/latest/preconisations.{html,pdf}
 	$(BIN)/benchmark-tools report
+
+EDITION ?= 2024
+printemps: setup ## Printemps citoyen : carnet, programme et fichiers de communication (EDITION=2024 par défaut)
+	$(BIN)/benchmark-tools printemps validate $(EDITION)
+	$(BIN)/benchmark-tools printemps rapport $(EDITION)
+	$(BIN)/benchmark-tools printemps publish $(EDITION)
 
 test: setup ## Lance la suite de tests
 	$(BIN)/python -m pytest -q

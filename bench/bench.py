@@ -355,6 +355,28 @@ def bench_explorer_page(reps: int) -> None:
     emit("explorer_slider_move_ms", 1000 * statistics.median(moves))
 
 
+def bench_printemps(reps: int) -> None:
+    """The Printemps citoyen planning (CP-SAT) on synthetic editions of 150 and 600 proposals."""
+    import shutil
+    import tempfile
+
+    from benchmark_tools.printemps_model import load_edition
+    from benchmark_tools.printemps_plan import plan
+    from benchmark_tools.printemps_synthetic import write_synthetic_edition
+
+    for n in (150, 600):
+        root = Path(tempfile.mkdtemp(prefix="printemps-"))
+        try:
+            shutil.copytree(ROOT / "benchmark", root / "benchmark")
+            write_synthetic_edition(root, n=n, edition="2099")
+            ed = load_edition(root, "2099")
+            results: list = []
+            emit(f"printemps_plan_{n}_s", median_s(lambda ed=ed, out=results: out.append(plan(ed)), reps))
+            emit(f"printemps_plan_{n}_placed", f"{len(results[-1].dates)}/{n} ({results[-1].status})")
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7, help="répétitions des mesures rapides")
@@ -380,6 +402,7 @@ def main(argv=None) -> int:
         bench_sobol(rng, settings, args.reps)
         bench_validate_score(rng, settings, catalogue, families, profile, args.slow_reps)
         bench_explorer_page(args.slow_reps)
+        bench_printemps(args.slow_reps)
         emit("load_average_end", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         emit("bench_total_s", time.perf_counter() - t0)
 

@@ -107,9 +107,14 @@ def check_params_against_project(params: ReportParams, project) -> None:
 # --------------------------------------------------------------------------- notebooks
 
 
+#: Numbered notebooks that are not part of the benchmark report (run by their own command).
+SEPARATE_NOTEBOOKS = ("50_printemps_citoyen.py",)
+
+
 def notebook_paths(root: Path) -> list[Path]:
-    """Notebooks of the run, in order: ``notebooks/NN_*.py`` (the exploration notebook is not run)."""
-    return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.py"))
+    """Notebooks of the run, in order: ``notebooks/NN_*.py`` (the exploration notebook and the Printemps
+    citoyen notebook, run by ``benchmark-tools printemps rapport``, are not part of it)."""
+    return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.py") if p.name not in SEPARATE_NOTEBOOKS)
 
 
 def _declared(nb) -> dict:

@@ -390,6 +390,8 @@ def classify(path: Path) -> str:
         return "design"
     if parent == "territory":
         return "territory"
+    if parent == "printemps":
+        return "printemps"  # Printemps citoyen catalogue: checked by `printemps validate`
     return "case"
 
 
