@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS := 1
 export MPLBACKEND := Agg
+# Tests and runs leave no __pycache__ in the checkout.
+export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system report test test-lab lint bench validate lab clean freshcheck printemps
