@@ -10,7 +10,7 @@ export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system report test test-lab lint bench validate lab clean freshcheck printemps
+.PHONY: help setup system report test test-fast test-lab lint bench validate lab clean freshcheck printemps
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ printemps: setup ## Printemps citoyen : carnet, programme et fichiers de communi
 
 test: setup ## Lance la suite de tests
 	$(BIN)/python -m pytest -q
+
+test-fast: setup ## Tests sans les exécutions de bout en bout (notebooks, PDF, navigateur)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre les notebooks (API REST)
 	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'

@@ -138,6 +138,7 @@ def page_url(real, tmp_path_factory):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
 def test_page_scores_equal_the_engine_for_each_family_and_profile(real, page_url):
     from playwright.sync_api import sync_playwright
@@ -161,6 +162,7 @@ def test_page_scores_equal_the_engine_for_each_family_and_profile(real, page_url
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
 def test_slider_permalink_and_download(real, page_url, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -208,6 +210,7 @@ def test_slider_permalink_and_download(real, page_url, tmp_path):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
 def test_hostile_texts_stay_text(tmp_path):
     from playwright.sync_api import sync_playwright

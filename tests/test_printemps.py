@@ -316,6 +316,7 @@ def test_cli_new_edition_then_validate(tmp_path, monkeypatch):
     assert r.exit_code == 1 and "édition introuvable" in r.output
 
 
+@pytest.mark.slow
 def test_notebook_renders_the_edition(tmp_path, monkeypatch):
     import shutil
 

@@ -13,6 +13,9 @@ from benchmark_tools.errors import InputError
 from benchmark_tools.report import NotebookFailed, insert_toc, load_params, run_report
 from tinyproject import REPO, make_tiny_project
 
+# The module runs the whole report once (every notebook, HTML, PDF): an end-to-end test.
+pytestmark = pytest.mark.slow
+
 
 def test_unknown_parameter_is_an_error():
     with pytest.raises(InputError, match="colour"):
