@@ -6,9 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS := 1
 export MPLBACKEND := Agg
+# Tests and runs leave no __pycache__ in the checkout.
+export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system report note test test-lab lint bench validate lab clean freshcheck
+.PHONY: help setup system report note test test-fast test-lab lint bench validate lab clean freshcheck printemps
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -33,8 +35,17 @@ report: setup validate ## Exécute les notebooks et rend reports/latest/preconis
 note: setup ## Rend la note de synthèse reports/latest/note_de_synthese.{pdf,docx} (après make report)
 	$(BIN)/benchmark-tools note
 
+EDITION ?= 2024
+printemps: setup ## Printemps citoyen : carnet, programme et fichiers de communication (EDITION=2024 par défaut)
+	$(BIN)/benchmark-tools printemps validate $(EDITION)
+	$(BIN)/benchmark-tools printemps rapport $(EDITION)
+	$(BIN)/benchmark-tools printemps publish $(EDITION)
+
 test: setup ## Lance la suite de tests
 	$(BIN)/python -m pytest -q
+
+test-fast: setup ## Tests sans les exécutions de bout en bout (notebooks, PDF, navigateur)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre les notebooks (API REST)
 	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'

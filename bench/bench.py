@@ -312,6 +312,71 @@ def bench_validate_score(rng, settings, catalogue, families, profile, reps: int)
     emit("d_target_10000_le_5s_met", bool(times[10_000] <= 5.0))
 
 
+def bench_explorer_page(reps: int) -> None:
+    """The offline explorer page on the real data: size, first render and one slider move in Chromium."""
+    import shutil
+    import tempfile
+
+    from benchmark_tools.explorer_page import write_explorer_page
+    from benchmark_tools.report import load_params
+    from benchmark_tools.validate import load_project
+
+    project, params = load_project(ROOT), load_params(ROOT)
+    out = Path(tempfile.mkdtemp(prefix="explorateur-"))
+    page_path = write_explorer_page(project, params, out)
+    emit("explorer_page_kb", page_path.stat().st_size / 1024)
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        emit("explorer_first_render_ms", "chromium absent (make system)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    url = page_path.resolve().as_uri()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"])
+        try:
+            renders, moves = [], []
+            for _ in range(reps):
+                page = browser.new_page()
+                t0 = time.perf_counter()
+                page.goto(url)
+                page.wait_for_selector("body[data-ready='1']")
+                renders.append(time.perf_counter() - t0)
+                # One slider move: the page recomputes scores, ranks and its Monte Carlo.
+                moves.append(page.evaluate("""() => { const s = document.getElementById('w-ecology');
+                    s.value = String(Number(s.value) + 5); const t0 = performance.now();
+                    s.dispatchEvent(new Event('input')); return performance.now() - t0; }""") / 1000)
+                page.close()
+        finally:
+            browser.close()
+    shutil.rmtree(out, ignore_errors=True)
+    emit("explorer_first_render_ms", 1000 * statistics.median(renders))
+    emit("explorer_slider_move_ms", 1000 * statistics.median(moves))
+
+
+def bench_printemps(reps: int) -> None:
+    """The Printemps citoyen planning (CP-SAT) on synthetic editions of 150 and 600 proposals."""
+    import shutil
+    import tempfile
+
+    from benchmark_tools.printemps_model import load_edition
+    from benchmark_tools.printemps_plan import plan
+    from benchmark_tools.printemps_synthetic import write_synthetic_edition
+
+    for n in (150, 600):
+        root = Path(tempfile.mkdtemp(prefix="printemps-"))
+        try:
+            shutil.copytree(ROOT / "benchmark", root / "benchmark")
+            write_synthetic_edition(root, n=n, edition="2099")
+            ed = load_edition(root, "2099")
+            results: list = []
+            emit(f"printemps_plan_{n}_s", median_s(lambda ed=ed, out=results: out.append(plan(ed)), reps))
+            emit(f"printemps_plan_{n}_placed", f"{len(results[-1].dates)}/{n} ({results[-1].status})")
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7, help="répétitions des mesures rapides")
@@ -336,6 +401,8 @@ def main(argv=None) -> int:
         bench_mc_smaa(rng, settings, catalogue, profile, args.reps)
         bench_sobol(rng, settings, args.reps)
         bench_validate_score(rng, settings, catalogue, families, profile, args.slow_reps)
+        bench_explorer_page(args.slow_reps)
+        bench_printemps(args.slow_reps)
         emit("load_average_end", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         emit("bench_total_s", time.perf_counter() - t0)
 

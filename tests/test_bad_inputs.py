@@ -1,7 +1,10 @@
 """The bad-input corpus (tests/data/bad/) through the real command line.
 
-Each entry of ``tests/data/bad/expected.yml`` is run with ``benchmark-tools`` in a subprocess, on
-its own temporary copy of the project (benchmark/ and data/). For every entry: the exit status is
+Each entry of ``tests/data/bad/expected.yml`` is run with the ``benchmark-tools`` command, on its own
+temporary copy of the project (benchmark/ and data/): in-process through typer's test runner (the same
+entry point, arguments and error handler, without starting Python 70 times), and for a few entries
+(:data:`SUBPROCESS`) as a real subprocess, so that the installed script and the exit codes seen by a
+shell stay covered. For every entry: the exit status is
 the expected one (never 0), the French message names the file, the case and the field, there is no
 Python traceback, and no file of the project is created or changed.
 """
@@ -16,7 +19,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -45,13 +47,43 @@ def _run(args: list[str], root: Path, timeout: int = 180) -> subprocess.Complete
     return subprocess.run([str(CLI), *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+#: Entries also run as real subprocesses (the installed script, its exit status and its stderr).
+SUBPROCESS = ("malformed.yml", "report_unknown_parameter", "import_missing_workbook")
+
+
+class _Result:
+    """What a subprocess would give: stdout, stderr and the exit status."""
+
+    def __init__(self, stdout: str, stderr: str, returncode: int):
+        self.stdout, self.stderr, self.returncode = stdout, stderr, returncode
+
+
+def _run_in_process(args: list[str], root: Path) -> _Result:
+    from typer.testing import CliRunner
+
+    from benchmark_tools.cli import app
+
+    env = {"BENCHMARK_ROOT": str(root), "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        res = CliRunner().invoke(app, args, env=env)
+    finally:
+        os.chdir(old)
+    stderr = res.stderr
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        # An exception that escaped the error handler: what a user would see as a traceback.
+        stderr += f"\nTraceback (in-process): {type(res.exception).__name__}: {res.exception}"
+    return _Result(res.stdout, stderr, res.exit_code)
+
+
 def _available(entry: dict) -> bool:
     mod = entry.get("requires")
     return mod is None or importlib.util.find_spec(mod) is not None
 
 
-def _run_entry(name: str, entry: dict, base: Path, generated: Path, work: Path) -> dict:
-    root = work / re.sub(r"[^A-Za-z0-9_]", "_", name)
+def _run_entry(name: str, entry: dict, base: Path, generated: Path, work: Path, subprocess_run: bool) -> dict:
+    root = work / (re.sub(r"[^A-Za-z0-9_]", "_", name) + ("_sp" if subprocess_run else ""))
     shutil.copytree(base, root)
     placed = None
     if "place" in entry:
@@ -65,7 +97,8 @@ def _run_entry(name: str, entry: dict, base: Path, generated: Path, work: Path) 
         shutil.copyfile(BAD / other, dst)
     command = entry["command"].replace("{placed}", entry.get("place", ""))
     before = _tree_hashes(root)
-    proc = _run(shlex.split(command), root)
+    args = shlex.split(command)
+    proc = _run(args, root) if subprocess_run else _run_in_process(args, root)
     after = _tree_hashes(root)
     return {"proc": proc, "before": before, "after": after, "placed": placed}
 
@@ -83,10 +116,12 @@ def corpus(tmp_path_factory):
     work = tmp / "runs"
     work.mkdir()
     todo = {n: e for n, e in EXPECTED.items() if _available(e)}
-    workers = max(2, min(4, os.cpu_count() or 2))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {n: pool.submit(_run_entry, n, e, base, generated, work) for n, e in todo.items()}
-        return {n: f.result() for n, f in futures.items()}
+    # In-process runs change the working directory and the environment: one at a time.
+    out = {n: _run_entry(n, e, base, generated, work, False) for n, e in todo.items()}
+    for n in SUBPROCESS:
+        if n in todo:
+            out[f"{n} (sous-processus)"] = _run_entry(n, todo[n], base, generated, work, True)
+    return out
 
 
 def test_corpus_is_large_and_complete():
@@ -111,9 +146,9 @@ _SUMMARY = re.compile(r"^\d+ problème\(s\)")
 _PROBLEM = re.compile(r"^(avertissement — )?[^\s:][^:]*(:\d+)?: \S.*$")
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
+@pytest.mark.parametrize("name", list(EXPECTED) + [f"{n} (sous-processus)" for n in SUBPROCESS])
 def test_bad_input(name, corpus):
-    entry = EXPECTED[name]
+    entry = EXPECTED[name.removesuffix(" (sous-processus)")]
     if name not in corpus:
         pytest.skip(f"module {entry.get('requires')} absent")
     res = corpus[name]

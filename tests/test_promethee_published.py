@@ -6,8 +6,8 @@ alternatives a1…a6 on six criteria, each with its own generalised criterion (t
 V, IV, I and VI, in that order), equal weights; the paper prints the valued outranking
 graph π(a, b) to three decimals, reproduced below.
 """
-from fractions import Fraction
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from .cli_printemps import app as printemps_app
 from .errors import BenchmarkError, InputError, ValidationFailed
 
 app = typer.Typer(
@@ -285,6 +286,9 @@ def recommend(family: str | None = typer.Option(None, "--family", "-f")):
     proj = _project()
     _check_family(proj, family)
     typer.echo(recommendations_text(proj, family))
+
+
+app.add_typer(printemps_app, name="printemps")
 
 
 @app.command()

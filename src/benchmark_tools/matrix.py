@@ -365,14 +365,6 @@ class DecisionMatrix:
         """Boolean (n, m): the criterion applies (value or missing)."""
         return self.status != NOT_APPLICABLE
 
-    @property
-    def higher_is_better(self) -> np.ndarray:
-        return np.array([d == "higher" for d in self.directions], dtype=bool)
-
-    @property
-    def is_ordinal(self) -> np.ndarray:
-        return np.array([t == "ordinal" for t in self.types], dtype=bool)
-
     def case_index(self, case_id: str) -> int:
         try:
             return self.case_ids.index(case_id)

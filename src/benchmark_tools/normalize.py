@@ -151,9 +151,6 @@ NORMALISATION_LABELS_FR: dict[str, str] = {
     "rank": "rangs fractionnaires parmi les cas classés",
 }
 
-#: Normalisations that depend on the other cases (fitted on the reference set).
-DATA_DRIVEN = frozenset({"minmax", "zscore", "rank"})
-
 
 def vector(values, *, directions=None, reference=None) -> np.ndarray:
     """Vector normalisation ``x / ‖x‖`` per column (for the flat TOPSIS of the literature).

@@ -1,13 +1,12 @@
 """Ranks from scores, with ties handled explicitly.
 
-Every module that turns scores into ranks uses these two functions, so that a tie is
+Every module that turns scores into ranks uses :func:`rank_desc`, so that a tie is
 treated the same way in the scoring tables, the Monte Carlo summaries and SMAA.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
 
 #: Default tie tolerance: the value of ``scoring.tie_tolerance`` in ``benchmark/settings.yml``
 #: (a test checks that they agree). Scores are in [0, 1] (or [-1, 1] for PROMETHEE net flows);
@@ -56,12 +55,3 @@ def rank_desc(scores: np.ndarray, tol: float = DEFAULT_TIE_TOLERANCE) -> np.ndar
     ranks = np.empty(s.shape, dtype=np.int64)
     np.put_along_axis(ranks, order, first_pos + 1, axis=-1)
     return np.where(nan, 0, ranks)
-
-
-def rank_desc_simple(scores: np.ndarray) -> np.ndarray:
-    """Reference implementation of :func:`rank_desc` by pairwise comparison (for tests)."""
-    s = np.asarray(scores, dtype=float)
-    nan = np.isnan(s)
-    key = np.where(nan, -np.inf, s)
-    greater = (key[..., None, :] > key[..., :, None]).sum(axis=-1)
-    return np.where(nan, 0, greater + 1)

@@ -26,6 +26,7 @@ import yaml
 
 from .config import find_root, load_model
 from .errors import BenchmarkError, InputError, ValidationFailed
+from .explorer_page import write_explorer_page
 from .schema import ReportParams
 
 #: The notebook rendered as the report (last in the run).
@@ -106,9 +107,14 @@ def check_params_against_project(params: ReportParams, project) -> None:
 # --------------------------------------------------------------------------- notebooks
 
 
+#: Numbered notebooks that are not part of the benchmark report (run by their own command).
+SEPARATE_NOTEBOOKS = ("50_printemps_citoyen.py",)
+
+
 def notebook_paths(root: Path) -> list[Path]:
-    """Notebooks of the run, in order: ``notebooks/NN_*.py`` (the exploration notebook is not run)."""
-    return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.py"))
+    """Notebooks of the run, in order: ``notebooks/NN_*.py`` (the exploration notebook and the Printemps
+    citoyen notebook, run by ``benchmark-tools printemps rapport``, are not part of it)."""
+    return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.py") if p.name not in SEPARATE_NOTEBOOKS)
 
 
 def _declared(nb) -> dict:
@@ -300,6 +306,7 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
             if nb_path.name == REPORT_NOTEBOOK:
                 report_run = rec
         write_scores(project, params, work)
+        write_explorer_page(project, params, work)
         if report_run is not None:
             echo("Rendu HTML …")
             html_text = render_html(report_run.output, params.title)

@@ -446,12 +446,20 @@ class RedundancySettings(Strict):
     min_pairs: int = Field(ge=3)
 
 
+class ExplorerSettings(Strict):
+    """The offline weight explorer (``explorateur.html``)."""
+
+    # Draws of the in-page Monte Carlo, recomputed at every slider move: kept small.
+    n_draws: int = Field(ge=50, le=5000)
+
+
 class Settings(Strict):
     scoring: ScoringSettings
     robustness: RobustnessSettings
     typology: TypologySettings
     validation: ValidationSettings
     redundancy: RedundancySettings
+    explorer: ExplorerSettings
 
 
 class ReportParams(Strict):

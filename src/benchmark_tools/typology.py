@@ -532,11 +532,6 @@ class TypologyResult:
                        + ", ".join(self.short[v] for v in nb["voisin"]) + ".")
         return "\n".join(out)
 
-    def profiles_dataframe(self, imputed: bool = True) -> pd.DataFrame:
-        """Profiles with French feature labels (imputed by default, else raw)."""
-        src = self.profiles if imputed else self.raw_profiles
-        return src.rename(columns=self.feature_labels)
-
     def clusters_dataframe(self) -> pd.DataFrame:
         """One row per cluster: name, size, members, distinctive features."""
         rows = []
@@ -551,9 +546,6 @@ class TypologyResult:
                     f"{r['caractéristique']} {_fr(r['écart'], '+.2f')}" for _, r in top.iterrows()),
             })
         return pd.DataFrame(rows)
-
-    def excluded_dataframe(self) -> pd.DataFrame:
-        return self.excluded.copy()
 
     # ------------------------------------------------------------------ neighbours
     def _all_profiles(self) -> pd.DataFrame:

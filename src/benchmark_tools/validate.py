@@ -392,6 +392,8 @@ def classify(path: Path) -> str:
         return "territory"
     if parent == "consultations":
         return "consultation"  # checked by consultations.py (read here as plain YAML)
+    if parent == "printemps":
+        return "printemps"  # Printemps citoyen catalogue: checked by `printemps validate`
     return "case"
 
 
