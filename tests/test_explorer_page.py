@@ -247,3 +247,20 @@ def test_writer_leaves_only_the_page(tmp_path, real):
     project, params = real
     write_explorer_page(project, params, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [EXPLORER_FILE]
+
+
+def test_services_profiles_are_offered(tmp_path):
+    from benchmark_tools.consultations import load_consultations
+    from notekit import write_consultation
+
+    root = make_project(tmp_path, with_cases=True)
+    project = load_project(root)
+    dims = list(project.catalogue.dimension_ids)
+    write_consultation(root, "Direction des finances", list(reversed(dims)))
+    project = load_project(root)
+    payload = explorer_payload(project, load_params(root))
+    (service,) = [p for p in payload["profiles"] if p["label"].startswith("Consultation — Direction des finances")]
+    (c,) = load_consultations(root, dims)
+    assert service["weights"] == [float(c.profile.dimension_weights[d]) for d in dims]
+    # Rank 1 (the last dimension here) weighs most under the rank-order rule.
+    assert service["weights"][-1] == max(service["weights"]) > service["weights"][0]

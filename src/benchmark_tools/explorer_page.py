@@ -13,6 +13,7 @@ settings, and recomputes in the browser, in plain JavaScript:
 - the coverage rule (a case under ``scoring.coverage_threshold`` is shown apart or excluded, by
   ``scoring.low_coverage_policy``) and the competition ranks with the tie rule of
   :func:`benchmark_tools.ranking.rank_desc` (``scoring.tie_tolerance``);
+- the profiles include the services' views recorded in ``benchmark/consultations/``;
 - a rank interval (5th–95th percentile, inverted CDF as in the report) from a seeded Monte Carlo
   around the current weights with the report's multiplicative scheme
   (``robustness.noise_factor``), ``explorer.n_draws`` draws.
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .consultations import load_consultations
 from .normalize import NORMALISATION_LABELS_FR
 from .pipeline import family_matrix
 from .reporting import short_names
@@ -95,7 +97,10 @@ def explorer_payload(project, params) -> dict:
     settings = project.settings
     dims = list(project.catalogue.dimension_ids)
     normalisations = list(dict.fromkeys([params.normalisation, *settings.robustness.normalisations]))
-    profiles = [project.profiles[pid] for pid in sorted(project.profiles)]
+    profiles = [(p, p.label_fr) for p in (project.profiles[pid] for pid in sorted(project.profiles))]
+    # The services' views (benchmark/consultations/), each ranking turned into a profile.
+    for c in load_consultations(project.root, dims):
+        profiles.append((c.profile, f"Consultation — {c.service} ({c.data.date})"))
     default_profile = project.profiles[params.profile]
     families = [f for f in params.families if project.cases_of(f)]
     sc = settings.scoring
@@ -103,10 +108,10 @@ def explorer_payload(project, params) -> dict:
         "title": params.title,
         "dimensions": dims,
         "dimension_labels": [project.catalogue.dimension(d).label_fr for d in dims],
-        "profiles": [{"id": p.id, "label": p.label_fr, "viewpoint": p.viewpoint,
+        "profiles": [{"id": p.id, "label": label, "viewpoint": p.viewpoint,
                       "weights": [float(p.dimension_weights.get(d, 0.0)) for d in dims],
                       "criterion_weights": {k: float(v) for k, v in p.criterion_weights.items()}}
-                     for p in profiles],
+                     for p, label in profiles],
         "families": [_family_payload(project, f, normalisations, default_profile) for f in families],
         "methods": [{"id": m, "label": METHOD_LABELS[m]} for m in PAGE_METHODS],
         "normalisations": normalisations,
