@@ -250,8 +250,9 @@ def test_writer_leaves_only_the_page(tmp_path, real):
 
 
 def test_services_profiles_are_offered(tmp_path):
-    from benchmark_tools.consultations import load_consultations
     from notekit import write_consultation
+
+    from benchmark_tools.consultations import load_consultations
 
     root = make_project(tmp_path, with_cases=True)
     project = load_project(root)
