@@ -84,21 +84,85 @@ def _year_of(facts: list[Fact]):
     return max(years, key=key)
 
 
-def derived_fact(case: Case, name: str) -> Fact | None:
-    """The derived value ``name`` for ``case`` as a Fact (confidence ``derived``), or None."""
+#: Largest gap in years between the inputs of a derived value, from
+#: ``settings.evidence.edition_tolerance_years`` (set when a project is loaded, see
+#: :func:`set_edition_tolerance`). None: no project loaded, no limit.
+_EDITION_TOLERANCE: int | None = None
+
+
+def set_edition_tolerance(years: int | None) -> None:
+    """Set the edition tolerance used when no ``tolerance`` is passed (called by the validator)."""
+    global _EDITION_TOLERANCE
+    _EDITION_TOLERANCE = None if years is None else int(years)
+
+
+def _span(year) -> tuple[int, int] | None:
+    """First and last year of ``2016`` or ``2015-2016``; None when unreadable."""
+    try:
+        parts = [int(p) for p in str(year).split("-")]
+    except ValueError:
+        return None
+    return (min(parts), max(parts)) if parts else None
+
+
+def edition_gap(facts: list[Fact]) -> int:
+    """Largest gap in years between the years of ``facts`` (a period counts for each of its years).
+
+    ``2021`` and ``2015-2016`` are 5 years apart; ``2016`` and ``2015-2016`` are 0 apart. Facts
+    without a readable year are left out (the validator already asks for the year).
+    """
+    spans = [s for f in facts if f.year is not None and (s := _span(f.year)) is not None]
+    if len(spans) < 2:
+        return 0
+    return max(0, max(lo for lo, _ in spans) - min(hi for _, hi in spans))
+
+
+def _inputs(case: Case, name: str):
+    d = DERIVATIONS[name]
+    facts = [case.fact(p) for p in d.inputs]
+    return d, facts, [_num(f) for f in facts]
+
+
+def derivation_refusal(case: Case, name: str, tolerance: int | None = None) -> str | None:
+    """Why the derived value ``name`` is not computed although all its inputs are given, or None.
+
+    A derived value combines inputs of one edition: when their years are more than ``tolerance``
+    years apart (default: ``settings.evidence.edition_tolerance_years`` of the loaded project), it
+    is not derived, and the reason, in French, names each input with its year.
+    """
+    if name not in DERIVATIONS:
+        return None
+    tol = _EDITION_TOLERANCE if tolerance is None else tolerance
+    d, facts, values = _inputs(case, name)
+    if tol is None or any(v is None for v in values):
+        return None
+    gap = edition_gap(facts)
+    if gap <= tol:
+        return None
+    inputs = ", ".join(f"{FIELD_LABELS.get(p.split('.')[-1], p).lower()} {f.year}" for p, f in zip(d.inputs, facts, strict=True))
+    return (f"non calculé : données de millésimes trop éloignés ({inputs} ; écart de {gap} ans, "
+            f"tolérance {tol} an{'s' if tol > 1 else ''})")
+
+
+def derived_fact(case: Case, name: str, tolerance: int | None = None) -> Fact | None:
+    """The derived value ``name`` for ``case`` as a Fact (confidence ``derived``), or None.
+
+    None when an input is missing, or when the inputs' years are more than ``tolerance`` years
+    apart (see :func:`derivation_refusal`, which gives the reason).
+    """
     if name == "turnout_pct":
         f = case.outcomes.turnout_pct
         if f is not None and f.value is not None:
             return f
-        return derived_fact(case, "turnout_derived_pct")
+        return derived_fact(case, "turnout_derived_pct", tolerance)
     if name in ("own_contribution_min", "share_of_investment_budget"):
         return getattr(case.design, name)
     if name == "climate_share_pct":
         return case.outcomes.climate_share_pct
-    d = DERIVATIONS[name]
-    facts = [case.fact(p) for p in d.inputs]
-    values = [_num(f) for f in facts]
+    d, facts, values = _inputs(case, name)
     if any(v is None for v in values):
+        return None
+    if derivation_refusal(case, name, tolerance) is not None:
         return None
     result = d.compute(values)
     if result is None:
@@ -110,6 +174,16 @@ def derived_fact(case: Case, name: str) -> Fact | None:
         note += " — attention : années différentes"
     sources = " ; ".join(dict.fromkeys(f.source for f in facts if f.source))
     return Fact(value=float(result), year=_year_of(facts), source=sources, confidence="derived", note=note)
+
+
+def derivation_refusals(case: Case, tolerance: int | None = None) -> dict[str, str]:
+    """Every derived value not computed because its inputs' years are too far apart, with the reason."""
+    out = {}
+    for name in DERIVATIONS:
+        reason = derivation_refusal(case, name, tolerance)
+        if reason is not None:
+            out[name] = reason
+    return out
 
 
 def derived_values(case: Case) -> dict[str, Fact]:
@@ -166,6 +240,42 @@ def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families) 
             "Faits sourcés": n_facts,
         })
     return pd.DataFrame(rows)
+
+
+def coverage_status(case: Case, catalogue: Catalogue, families: Families) -> tuple[int, int, list]:
+    """(criteria with a value, applicable criteria, applicable criteria still empty) for a case."""
+    vals = criterion_values(case, catalogue, families)
+    applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
+    empty = [c for c in applicable if vals[c.id] is None]
+    return len(applicable) - len(empty), len(applicable), empty
+
+
+def coverage_words(n_val: int, n_app: int, threshold: float) -> str:
+    """« 7/32 = 22 % < 25 % » (the shares rounded down so that the comparison reads true)."""
+    share = n_val / n_app if n_app else 0.0
+    sign = "<" if share < threshold else "≥"
+    return f"{n_val}/{n_app} = {int(share * 100)} % {sign} {round(threshold * 100):g} %"
+
+
+def low_coverage_problems(cases: list[Case], catalogue: Catalogue, families: Families, threshold: float,
+                          files: dict[str, str] | None = None) -> list:
+    """A warning (not an error) for each case under the coverage threshold, with the empty criteria.
+
+    Such a case is still scored but shown apart (``scoring.low_coverage_policy``): the warning
+    says how far it is from being ranked and which criteria to document.
+    """
+    from .errors import Problem
+
+    out = []
+    for case in cases:
+        n_val, n_app, empty = coverage_status(case, catalogue, families)
+        if n_app and n_val / n_app < threshold:
+            out.append(Problem((files or {}).get(case.id, f"{case.id}.yml"),
+                               f"couverture sous le seuil de classement ({coverage_words(n_val, n_app, threshold)}) : "
+                               "le cas est montré à part, sans rang ; critères encore vides : "
+                               + ", ".join(c.id for c in empty),
+                               case_id=case.id, field="scores", severity="warning"))
+    return out
 
 
 def criterion_coverage(cases: list[Case], catalogue: Catalogue, families: Families) -> pd.DataFrame:
