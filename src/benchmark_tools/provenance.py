@@ -231,7 +231,8 @@ def check_sources(cases: list[Case], case_files: dict[str, str], policy: SourceP
                                        case_id=case.id, field=field,
                                        expected="une source primaire, de presse ou secondaire annotée",
                                        found=short(s)))
-                elif g.grade in ("secondaire", "citation") and not (f.note or "").strip():
+                elif g.listed and g.grade in ("secondaire", "citation") and not (f.note or "").strip():
+                    # (an unlisted host gets one warning per domain below, not one per record)
                     what = "source secondaire" if g.grade == "secondaire" else "référence sans URL"
                     out.append(Problem(file, f"{what} sans note : dites dans « note » pourquoi aucune source "
                                        "primaire n'a été trouvée", case_id=case.id, field=f"{path}.note",
