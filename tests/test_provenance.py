@@ -172,3 +172,54 @@ def test_settings_tolerance_applies_after_loading_a_project(tmp_path):
         assert criterion_values(full, proj.catalogue, proj.families)["implementation_rate"] == 50.0
     finally:
         set_edition_tolerance(None)
+
+
+# --------------------------------------------------------------------------- case sheet, show --todo, coverage warning
+
+
+def _loaded(tmp_path, case):
+    root = make_project(tmp_path)
+    _policy_file(root, primaire=["example.org"], presse=["journal.test"])
+    write_case(root, case)
+    return validate_project(root)
+
+
+def test_case_sheet_shows_grades_and_primary_share(tmp_path):
+    from benchmark_tools.cases import case_sheet_markdown, case_sheet_text
+
+    case = valid_case()
+    case["design"]["envelope"]["source"] = "https://journal.test/article"
+    proj = _loaded(tmp_path, case)
+    c = proj.case("ville_test_bp")
+    text = case_sheet_text(c, proj.catalogue, proj.families, proj.source_policy)
+    assert "source [presse] : https://journal.test/article" in text
+    # 10 records (population, 4 design facts, 4 outcomes, 1 score); one is press.
+    assert "Sources primaires : 90 % des valeurs sourcées" in text
+    md = case_sheet_markdown(c, proj.catalogue, proj.families, proj.source_policy)
+    assert "| Fait | Valeur | Année | Confiance | Source | Qualité |" in md
+    assert "**Sources primaires** : 90 %" in md
+
+
+def test_low_coverage_warns_with_count_and_empty_criteria(tmp_path):
+    from benchmark_tools.cases import case_sheet_text, coverage_status, todo_text
+
+    proj = _loaded(tmp_path, valid_case())
+    c = proj.case("ville_test_bp")
+    n_val, n_app, empty = coverage_status(c, proj.catalogue, proj.families)
+    assert n_val < n_app * 0.25   # decision_power, participation_rate, implementation_rate…
+    warns = [p for p in proj.problems if "couverture sous le seuil" in p.message]
+    assert len(warns) == 1 and warns[0].severity == "warning" and warns[0].case_id == "ville_test_bp"
+    assert f"({n_val}/{n_app} = {int(100 * n_val / n_app)} % < 25 %)" in warns[0].message
+    assert "agenda_setting" in warns[0].message and "decision_power" not in warns[0].message
+    sheet = case_sheet_text(c, proj.catalogue, proj.families, threshold=0.25)
+    assert "Avertissement : couverture sous le seuil" in sheet
+    todo = todo_text(c, proj.catalogue, proj.families)
+    assert "(clé YAML : scores.agenda_setting)" in todo and "scores.decision_power" not in todo
+    assert todo.count("(clé YAML : ") == len(empty)
+
+
+def test_coverage_words():
+    from benchmark_tools.cases import coverage_words
+
+    assert coverage_words(7, 32, 0.25) == "7/32 = 21 % < 25 %"
+    assert coverage_words(8, 32, 0.25) == "8/32 = 25 % ≥ 25 %"

@@ -324,8 +324,12 @@ FIELD_LABELS = _FIELD_LABELS
 _CONF = {"documented": "documenté", "derived": "calculé", "coded": "codé"}
 
 
-def facts_table(case: Case) -> pd.DataFrame:
-    """Every recorded fact of a case (identity, design, outcomes) with its source, one row each."""
+def facts_table(case: Case, policy=None) -> pd.DataFrame:
+    """Every recorded fact of a case (identity, design, outcomes) with its source, one row each.
+
+    With ``policy`` (:class:`~benchmark_tools.schema.SourcePolicy`), a column « Qualité » gives
+    the grade of each source (:mod:`benchmark_tools.provenance`).
+    """
     rows = []
     for path in ["population", "first_year", "editions_count", "active"] + \
             [f"design.{n}" for n in DESIGN_FIELDS] + [f"outcomes.{n}" for n in OUTCOME_FIELDS]:
@@ -341,11 +345,19 @@ def facts_table(case: Case) -> pd.DataFrame:
         rows.append({"field": f"derived.{name}", "Fait": DERIVATIONS[name].label_fr,
                      "Valeur": fmt_number(f.value, 2 if f.value < 100 else 0), "Année": f.year,
                      "Confiance": "calculé", "Source": f.source, "Note": f.note, "Autres sources": 0})
-    return pd.DataFrame(rows, columns=["field", "Fait", "Valeur", "Année", "Confiance", "Source", "Note", "Autres sources"])
+    df = pd.DataFrame(rows, columns=["field", "Fait", "Valeur", "Année", "Confiance", "Source", "Note", "Autres sources"])
+    if policy is not None:
+        from .provenance import grade_text
+
+        df["Qualité"] = [grade_text(src, policy) for src in df["Source"]]
+    return df
 
 
-def scores_table(case: Case, catalogue: Catalogue, families: Families) -> pd.DataFrame:
-    """Every criterion for a case: value (or missing / not applicable), evidence and source."""
+def scores_table(case: Case, catalogue: Catalogue, families: Families, policy=None) -> pd.DataFrame:
+    """Every criterion for a case: value (or missing / not applicable), evidence and source.
+
+    With ``policy``, a column « Qualité » gives the grade of each source.
+    """
     rows = []
     for c in catalogue.criteria:
         status = c.status_for(case.family, families)
@@ -362,11 +374,18 @@ def scores_table(case: Case, catalogue: Catalogue, families: Families) -> pd.Dat
                      "Preuve": (f.note or "") if f is not None else "",
                      "Source": (f.source or "") if f is not None else "",
                      "Année": f.year if f is not None else None})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if policy is not None:
+        from .provenance import grade_text
+
+        df["Qualité"] = [grade_text(src, policy) for src in df["Source"]]
+    return df
 
 
-def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families) -> str:
+def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families, policy=None) -> str:
     """One case as readable French Markdown (facts with sources, scores with evidence).
+
+    With ``policy``, each source shows its grade and the sheet gives the share of primary sources.
 
     All text that comes from the data is escaped, so a case text containing HTML stays inert.
     """
@@ -381,20 +400,35 @@ def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families) ->
     if case.baseline:
         meta.append("**Dispositif de référence de Rennes Métropole**")
     meta.append(f"**Couverture** : {n_val} critères renseignés sur {len(applicable)} applicables")
+    if policy is not None:
+        from .provenance import primary_share
+
+        share = primary_share(case, policy)
+        if share == share:
+            meta.append(f"**Sources primaires** : {round(100 * share)} % des valeurs sourcées")
     lines.append(" · ".join(meta))
     lines += ["", e(case.summary), ""]
-    ft = facts_table(case)
+    q_head, q_sep = (" Qualité |", "---|") if policy is not None else ("", "")
+
+    def q(r):
+        return f" {e(r['Qualité'])} |" if policy is not None else ""
+
+    ft = facts_table(case, policy)
     if len(ft):
-        lines += ["| Fait | Valeur | Année | Confiance | Source |", "|---|---|---|---|---|"]
+        lines += ["| Fait | Valeur | Année | Confiance | Source |" + q_head, "|---|---|---|---|---|" + q_sep]
         for _, r in ft.iterrows():
-            lines.append(f"| {e(r['Fait'])} | {e(r['Valeur'])} | {e(r['Année'])} | {e(r['Confiance'])} | {_link(r['Source'])} |")
+            lines.append(f"| {e(r['Fait'])} | {e(r['Valeur'])} | {e(r['Année'])} | {e(r['Confiance'])} | {_link(r['Source'])} |" + q(r))
         lines.append("")
-    st = scores_table(case, catalogue, families)
+    refusals = derivation_refusals(case)
+    if refusals:
+        lines += [f"*Valeurs non calculées* — {e(DERIVATIONS[k].label_fr)} : {e(v)}." for k, v in refusals.items()]
+        lines.append("")
+    st = scores_table(case, catalogue, families, policy)
     coded = st[~st["Valeur"].isin(["non renseigné", "sans objet"])]
     if len(coded):
-        lines += ["| Critère | Valeur | Preuve | Source |", "|---|---|---|---|"]
+        lines += ["| Critère | Valeur | Preuve | Source |" + q_head, "|---|---|---|---|" + q_sep]
         for _, r in coded.iterrows():
-            lines.append(f"| {e(r['Code'])} {e(r['Critère'])} | {e(r['Valeur'])} | {e(r['Preuve'])} | {_link(r['Source'])} |")
+            lines.append(f"| {e(r['Code'])} {e(r['Critère'])} | {e(r['Valeur'])} | {e(r['Preuve'])} | {_link(r['Source'])} |" + q(r))
         lines.append("")
     return "\n".join(lines)
 
@@ -412,25 +446,60 @@ def _link(source: str | None) -> str:
     return " ; ".join(parts)
 
 
-def case_sheet_text(case: Case, catalogue: Catalogue, families: Families) -> str:
-    """One case as plain text for the terminal (``benchmark-tools show``)."""
-    vals = criterion_values(case, catalogue, families)
-    applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
-    n_val = sum(vals[c.id] is not None for c in applicable)
+def case_sheet_text(case: Case, catalogue: Catalogue, families: Families, policy=None,
+                    threshold: float | None = None) -> str:
+    """One case as plain text for the terminal (``benchmark-tools show``).
+
+    With ``policy``, each source shows its grade; with ``threshold``
+    (``settings.scoring.coverage_threshold``), a case under it is flagged with its empty criteria.
+    """
+    n_val, n_app, empty = coverage_status(case, catalogue, families)
     out = [case.name, "=" * len(case.name),
            f"Famille : {families.label(case.family)} — Territoire : {case.territory} ({case.country})",
-           f"Couverture : {n_val}/{len(applicable)} critères applicables renseignés", "", case.summary, "",
-           "Faits", "-----"]
-    for _, r in facts_table(case).iterrows():
+           f"Couverture : {n_val}/{n_app} critères applicables renseignés"]
+    if threshold is not None and n_app and n_val / n_app < threshold:
+        out.append(f"Avertissement : couverture sous le seuil de classement ({coverage_words(n_val, n_app, threshold)}) : "
+                   "le cas est montré à part, sans rang. Critères encore vides : " + ", ".join(c.id for c in empty)
+                   + " (voir « benchmark-tools show " + case.id + " --todo »).")
+    if policy is not None:
+        from .provenance import primary_share
+
+        share = primary_share(case, policy)
+        if share == share:
+            out.append(f"Sources primaires : {round(100 * share)} % des valeurs sourcées")
+    out += ["", case.summary, "", "Faits", "-----"]
+
+    def src(r):
+        grade = f" [{r['Qualité']}]" if policy is not None and r["Qualité"] else ""
+        return f"    source{grade} : {r['Source']}"
+
+    for _, r in facts_table(case, policy).iterrows():
         out.append(f"- {r['Fait']} : {r['Valeur']} ({r['Année']}, {r['Confiance']})")
-        out.append(f"    source : {r['Source']}")
+        out.append(src(r))
         if r["Note"]:
             out.append(f"    note : {r['Note']}")
+    for k, reason in derivation_refusals(case).items():
+        out.append(f"- {DERIVATIONS[k].label_fr} : {reason}")
     out += ["", "Critères", "--------"]
-    for _, r in scores_table(case, catalogue, families).iterrows():
+    for _, r in scores_table(case, catalogue, families, policy).iterrows():
         out.append(f"- {r['Code']} {r['Critère']} : {r['Valeur']}" + (f" — {r['Niveau']}" if r["Niveau"] else ""))
         if r["Preuve"]:
             out.append(f"    preuve : {r['Preuve']}")
         if r["Source"]:
-            out.append(f"    source : {r['Source']}")
+            out.append(src(r))
+    return "\n".join(out)
+
+
+def todo_text(case: Case, catalogue: Catalogue, families: Families) -> str:
+    """The applicable criteria of a case still empty, each with its YAML key and the evidence to look for."""
+    n_val, n_app, empty = coverage_status(case, catalogue, families)
+    out = [f"{case.name} — {len(empty)} critère(s) applicable(s) encore vide(s) sur {n_app}", ""]
+    for c in empty:
+        out.append(f"- {c.code} {c.label_fr} (clé YAML : scores.{c.id})")
+        out.append(f"    à chercher : {' '.join(c.evidence.split())}")
+        if c.derived_from and c.unit_for(case.family, families) == c.unit:
+            out.append(f"    ou bien : valeur calculée par l'outil à partir des faits du cas ({c.derived_from}) s'ils sont renseignés")
+        elif c.derived_from:
+            out.append(f"    valeur à saisir à la main dans scores.{c.id} (unité propre à cette famille : "
+                       f"{c.unit_for(case.family, families)}), avec sa formule dans note")
     return "\n".join(out)

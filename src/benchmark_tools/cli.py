@@ -185,9 +185,11 @@ def new_case(family: str = typer.Option(..., "--family", "-f", help="Famille du 
 
 @app.command()
 @handle_errors
-def show(case_id: str = typer.Argument(..., help="Identifiant du cas.")):
+def show(case_id: str = typer.Argument(..., help="Identifiant du cas."),
+         todo: bool = typer.Option(False, "--todo", help="Seulement les critères applicables encore vides, "
+                                   "avec ce qu'il faut chercher.")):
     """Affiche la fiche d'un cas : faits avec leurs sources, critères avec leurs preuves."""
-    from .cases import case_sheet_text
+    from .cases import case_sheet_text, todo_text
 
     proj = _project()
     try:
@@ -197,7 +199,11 @@ def show(case_id: str = typer.Argument(..., help="Identifiant du cas.")):
 
         hint = difflib.get_close_matches(case_id, [c.id for c in proj.cases], n=1)
         raise InputError(f"cas inconnu « {case_id} »" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""))
-    typer.echo(case_sheet_text(case, proj.catalogue, proj.families))
+    if todo:
+        typer.echo(todo_text(case, proj.catalogue, proj.families))
+        return
+    typer.echo(case_sheet_text(case, proj.catalogue, proj.families, proj.source_policy,
+                               proj.settings.scoring.coverage_threshold))
 
 
 @app.command()
