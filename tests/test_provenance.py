@@ -192,7 +192,7 @@ def test_case_sheet_shows_grades_and_primary_share(tmp_path):
     proj = _loaded(tmp_path, case)
     c = proj.case("ville_test_bp")
     text = case_sheet_text(c, proj.catalogue, proj.families, proj.source_policy)
-    assert "source [presse] : https://journal.test/article" in text
+    assert "source : https://journal.test/article [presse]" in text
     # 10 records (population, 4 design facts, 4 outcomes, 1 score); one is press.
     assert "Sources primaires : 90 % des valeurs sourcées" in text
     md = case_sheet_markdown(c, proj.catalogue, proj.families, proj.source_policy)

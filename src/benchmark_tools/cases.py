@@ -471,7 +471,7 @@ def case_sheet_text(case: Case, catalogue: Catalogue, families: Families, policy
 
     def src(r):
         grade = f" [{r['Qualité']}]" if policy is not None and r["Qualité"] else ""
-        return f"    source{grade} : {r['Source']}"
+        return f"    source : {r['Source']}{grade}"
 
     for _, r in facts_table(case, policy).iterrows():
         out.append(f"- {r['Fait']} : {r['Valeur']} ({r['Année']}, {r['Confiance']})")
