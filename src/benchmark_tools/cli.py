@@ -99,13 +99,30 @@ def validate(paths: list[Path] = typer.Argument(None, help="Fichiers ou dossiers
 @app.command()
 @handle_errors
 def criteria(family: str | None = typer.Option(None, "--family", "-f", help="Famille de dispositifs."),
-             format: str = typer.Option("table", "--format", help="table ou markdown.")):
-    """Affiche le catalogue des critères en français."""
-    from .criteria import criteria_markdown, criteria_table
+             format: str = typer.Option("text", "--format", help="text (un bloc par critère), table ou markdown."),
+             calibration: str | None = typer.Option(None, "--calibration", help="Clé YAML d'un critère de grille : "
+                                                    "les cas codés à chaque niveau, avec leur preuve.")):
+    """Affiche le catalogue des critères en français (ou la table de calibration d'un critère)."""
+    from .criteria import calibration_text, criteria_markdown, criteria_table, criteria_text
 
     proj = _project()
     _check_family(proj, family)
-    if format == "markdown":
+    if calibration is not None:
+        ids = proj.catalogue.criterion_ids
+        if calibration not in ids:
+            import difflib
+
+            hint = difflib.get_close_matches(calibration, ids, n=1)
+            exc = InputError(f"critère inconnu « {calibration} »" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""))
+            exc.usage = True
+            raise exc
+        if proj.catalogue.criterion(calibration).type != "ordinal":
+            raise InputError(f"le critère « {calibration} » est numérique : pas de niveaux à comparer "
+                             "(attendu : un critère de grille 0–4)")
+        typer.echo(calibration_text(proj.cases, proj.catalogue, calibration, proj.families, family))
+    elif format == "text":
+        typer.echo(criteria_text(proj.catalogue, family, proj.families))
+    elif format == "markdown":
         typer.echo(criteria_markdown(proj.catalogue, family, proj.families, proj.sources))
     elif format == "table":
         import pandas as pd
@@ -113,7 +130,7 @@ def criteria(family: str | None = typer.Option(None, "--family", "-f", help="Fam
         with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
             typer.echo(criteria_table(proj.catalogue, family, proj.families).to_string(index=False))
     else:
-        exc = InputError(f"format inconnu « {format} » (attendu : table ou markdown)")
+        exc = InputError(f"format inconnu « {format} » (attendu : text, table ou markdown)")
         exc.usage = True
         raise exc
 
