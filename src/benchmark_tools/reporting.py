@@ -526,7 +526,11 @@ def criteria_annex(project):
 
     from .criteria import criteria_markdown
 
-    return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1))
+    from .criteria import calibration_markdown  # level by level, the cases coded there (issue 20)
+
+    return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1)
+                    + "\n\n" + shift_headings(calibration_markdown(project.cases, project.catalogue, project.families),
+                                             1, drop_first_title=False))
 
 
 def short_names(cases) -> dict[str, str]:
