@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from projectkit import REPO, valid_case
 
 from benchmark_tools.config import load_catalogue, load_families
 from benchmark_tools.criteria import (
@@ -14,6 +13,7 @@ from benchmark_tools.criteria import (
     criteria_text,
 )
 from benchmark_tools.schema import Case
+from projectkit import REPO, valid_case
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +69,10 @@ def test_calibration_table_lists_cases_level_by_level(catalogue, families):
 
 
 def test_cli_criteria_calibration_and_show_todo(tmp_path, monkeypatch):
-    from projectkit import make_project, write_case
     from typer.testing import CliRunner
 
     from benchmark_tools.cli import app
+    from projectkit import make_project, write_case
 
     root = make_project(tmp_path)
     write_case(root, valid_case())
@@ -89,3 +89,14 @@ def test_cli_criteria_calibration_and_show_todo(tmp_path, monkeypatch):
     assert res.exit_code == 0 and "scores.agenda_setting" in res.output and "scores.decision_power" not in res.output
     res = runner.invoke(app, ["show", "ville_test_bp"])
     assert res.exit_code == 0 and "Avertissement : couverture sous le seuil" in res.output
+
+
+def test_criteria_levels_gives_five_rows_per_ordinal_criterion(catalogue, families):
+    from benchmark_tools.criteria import criteria_levels
+
+    df = criteria_levels(catalogue)
+    ordinal = [c for c in catalogue.criteria if c.type == "ordinal"]
+    assert len(df) == 5 * len(ordinal)
+    dp = df[df["Clé YAML"] == "decision_power"]
+    assert list(dp["Niveau"]) == [0, 1, 2, 3, 4]
+    assert dp.iloc[4]["Texte"] == " ".join(catalogue.criterion("decision_power").levels[4].split())

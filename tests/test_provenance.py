@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
+import pydantic
 import pytest
 import yaml
-from projectkit import make_project, valid_case, write_case
 
 from benchmark_tools.provenance import classify, grade, host_of, primary_share
 from benchmark_tools.schema import Case, SourcePolicy
 from benchmark_tools.validate import validate_project
+from projectkit import make_project, valid_case, write_case
 
 POLICY = SourcePolicy.model_validate({
     "unlisted": "secondaire",
@@ -48,7 +49,7 @@ def test_unlisted_is_flagged_and_takes_the_unlisted_grade():
 
 
 def test_unknown_policy_key_fails():
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         SourcePolicy.model_validate({"unlisted": "secondaire", "domains": {"primary": ["a.fr"]}})
 
 
@@ -141,7 +142,12 @@ def test_derived_value_within_tolerance_is_computed():
 
 
 def test_derived_value_mixing_editions_is_not_computed_and_says_why():
-    from benchmark_tools.cases import derivation_refusal, derivation_refusals, derived_fact, edition_gap
+    from benchmark_tools.cases import (
+        derivation_refusal,
+        derivation_refusals,
+        derived_fact,
+        edition_gap,
+    )
 
     case = _bp(2021, "2015-2016", 2016)   # the montreuil_bp pattern: 2021 envelope, 2015-16 period
     assert edition_gap([case.design.envelope, case.design.envelope_period_years, case.population]) == 5

@@ -195,7 +195,7 @@ def criteria_text(catalogue, family: str | None = None, families: Families | Non
         out += _wrap(f"{dim_label.get(crit.dimension, crit.dimension)} · {_TYPE_FR[crit.type]} · "
                      f"{_applicability_text(crit, family, families)}", width, "    ", "  ")
         if crit.type == "ordinal":
-            for lvl in sorted((crit.levels or {})):
+            for lvl in sorted(crit.levels or {}):
                 out += _wrap(crit.levels[lvl], width, "        ", f"  {lvl} : ")
         else:
             out += _wrap(f"Bornes : {_bounds_text(crit, family, families)}", width, "    ", "  ")
@@ -206,6 +206,26 @@ def criteria_text(catalogue, family: str | None = None, families: Families | Non
         out += _wrap(f"À chercher : {crit.evidence}", width, "    ", "  ")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+LEVELS_COLUMNS = ["Code", "Clé YAML", "Critère", "Niveau", "Texte"]
+
+
+def criteria_levels(catalogue, family: str | None = None, families: Families | None = None) -> pd.DataFrame:
+    """Every level of every ordinal criterion, one row each: the grid to read in a notebook.
+
+    Columns ``Code, Clé YAML, Critère, Niveau, Texte``; with ``family``, criteria not applicable
+    to it are left out.
+    """
+    cat = _as_catalogue(catalogue)
+    rows = []
+    for crit in cat.criteria:
+        if crit.type != "ordinal" or (family is not None and _status(crit, family, families) == "not_applicable"):
+            continue
+        for lvl in sorted(crit.levels or {}):
+            rows.append({"Code": crit.code, "Clé YAML": crit.id, "Critère": crit.label_fr, "Niveau": lvl,
+                         "Texte": _oneline(crit.levels[lvl])})
+    return pd.DataFrame(rows, columns=LEVELS_COLUMNS)
 
 
 CALIBRATION_COLUMNS = ["Niveau", "Texte du niveau", "Cas", "Famille", "Preuve", "Source", "Année"]
@@ -268,7 +288,7 @@ def calibration_text(cases, catalogue, criterion_id: str, families: Families | N
     df = calibration_table(cases, cat, criterion_id, families, family)
     out = _wrap(f"{crit.code} {crit.label_fr} (scores.{crit.id}) — {len(df)} cas codés", width, "    ", "")
     out.append("")
-    for lvl in sorted((crit.levels or {})):
+    for lvl in sorted(crit.levels or {}):
         sub = df[df["Niveau"] == lvl]
         out += _wrap(crit.levels[lvl], width, "    ", f"Niveau {lvl} ({len(sub)} cas) : ")
         if sub.empty:

@@ -31,7 +31,15 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from .errors import Problem, short
-from .schema import DESIGN_FIELDS, IDENTITY_FACTS, OUTCOME_FIELDS, POLICY_GRADES, Case, Fact, SourcePolicy
+from .schema import (
+    DESIGN_FIELDS,
+    IDENTITY_FACTS,
+    OUTCOME_FIELDS,
+    POLICY_GRADES,
+    Case,
+    Fact,
+    SourcePolicy,
+)
 
 Grade = Literal["primaire", "presse", "secondaire", "refuse", "citation"]
 

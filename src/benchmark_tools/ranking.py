@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 #: Default tie tolerance: the value of ``scoring.tie_tolerance`` in ``benchmark/settings.yml``
 #: (a test checks that they agree). Scores are in [0, 1] (or [-1, 1] for PROMETHEE net flows);
 #: two scores that differ by no more than this are the same score reached by different float

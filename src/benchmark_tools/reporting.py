@@ -524,9 +524,10 @@ def criteria_annex(project):
     """The criteria reference, headings demoted to sit under « Annexes › Référentiel des critères »."""
     from IPython.display import Markdown
 
-    from .criteria import criteria_markdown
-
-    from .criteria import calibration_markdown  # level by level, the cases coded there (issue 20)
+    from .criteria import (
+        calibration_markdown,  # level by level, the cases coded there (issue 20)
+        criteria_markdown,
+    )
 
     return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1)
                     + "\n\n" + shift_headings(calibration_markdown(project.cases, project.catalogue, project.families),
