@@ -229,3 +229,14 @@ def test_coverage_words():
 
     assert coverage_words(7, 32, 0.25) == "7/32 = 21 % < 25 %"
     assert coverage_words(8, 32, 0.25) == "8/32 = 25 % ≥ 25 %"
+
+
+def test_coverage_table_has_the_primary_share(tmp_path):
+    from benchmark_tools.cases import coverage_table
+
+    case = valid_case()
+    case["design"]["envelope"]["source"] = "https://journal.test/article"
+    proj = _loaded(tmp_path, case)
+    t = coverage_table(proj.cases, proj.catalogue, proj.families, proj.source_policy)
+    assert t.loc[0, "Sources primaires"] == 9 / 10
+    assert "Sources primaires" not in coverage_table(proj.cases, proj.catalogue, proj.families).columns

@@ -221,8 +221,12 @@ def criterion_values(case: Case, catalogue: Catalogue, families: Families | None
     return out
 
 
-def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families) -> pd.DataFrame:
-    """Coverage per case: applicable criteria, criteria with a value, share; plus fact counts."""
+def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families, policy=None) -> pd.DataFrame:
+    """Coverage per case: applicable criteria, criteria with a value, share; plus fact counts.
+
+    With ``policy`` (the project's ``source_policy``), a column « Sources primaires » gives the
+    share of the case's sourced values whose source is primary (:mod:`provenance`).
+    """
     rows = []
     for case in cases:
         vals = criterion_values(case, catalogue, families)
@@ -239,6 +243,10 @@ def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families) 
             "Couverture": n_val / len(applicable) if applicable else np.nan,
             "Faits sourcés": n_facts,
         })
+        if policy is not None:
+            from .provenance import primary_share
+
+            rows[-1]["Sources primaires"] = primary_share(case, policy)
     return pd.DataFrame(rows)
 
 
