@@ -240,3 +240,20 @@ def test_coverage_table_has_the_primary_share(tmp_path):
     t = coverage_table(proj.cases, proj.catalogue, proj.families, proj.source_policy)
     assert t.loc[0, "Sources primaires"] == 9 / 10
     assert "Sources primaires" not in coverage_table(proj.cases, proj.catalogue, proj.families).columns
+
+
+def test_case_sheet_says_why_a_value_is_not_derived():
+    from benchmark_tools.cases import case_sheet_markdown, case_sheet_text, set_edition_tolerance
+    from benchmark_tools.config import load_catalogue, load_families
+    from projectkit import REPO
+
+    cat, fams = load_catalogue(REPO), load_families(REPO)
+    case = _bp(2021, "2015-2016", 2016)
+    set_edition_tolerance(2)
+    try:
+        text = case_sheet_text(case, cat, fams)
+        md = case_sheet_markdown(case, cat, fams)
+    finally:
+        set_edition_tolerance(None)
+    assert "- Enveloppe par habitant et par an : non calculé : données de millésimes trop éloignés" in text
+    assert "*Valeurs non calculées* — Enveloppe par habitant et par an : non calculé" in md
