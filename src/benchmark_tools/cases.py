@@ -84,21 +84,85 @@ def _year_of(facts: list[Fact]):
     return max(years, key=key)
 
 
-def derived_fact(case: Case, name: str) -> Fact | None:
-    """The derived value ``name`` for ``case`` as a Fact (confidence ``derived``), or None."""
+#: Largest gap in years between the inputs of a derived value, from
+#: ``settings.evidence.edition_tolerance_years`` (set when a project is loaded, see
+#: :func:`set_edition_tolerance`). None: no project loaded, no limit.
+_EDITION_TOLERANCE: int | None = None
+
+
+def set_edition_tolerance(years: int | None) -> None:
+    """Set the edition tolerance used when no ``tolerance`` is passed (called by the validator)."""
+    global _EDITION_TOLERANCE
+    _EDITION_TOLERANCE = None if years is None else int(years)
+
+
+def _span(year) -> tuple[int, int] | None:
+    """First and last year of ``2016`` or ``2015-2016``; None when unreadable."""
+    try:
+        parts = [int(p) for p in str(year).split("-")]
+    except ValueError:
+        return None
+    return (min(parts), max(parts)) if parts else None
+
+
+def edition_gap(facts: list[Fact]) -> int:
+    """Largest gap in years between the years of ``facts`` (a period counts for each of its years).
+
+    ``2021`` and ``2015-2016`` are 5 years apart; ``2016`` and ``2015-2016`` are 0 apart. Facts
+    without a readable year are left out (the validator already asks for the year).
+    """
+    spans = [s for f in facts if f.year is not None and (s := _span(f.year)) is not None]
+    if len(spans) < 2:
+        return 0
+    return max(0, max(lo for lo, _ in spans) - min(hi for _, hi in spans))
+
+
+def _inputs(case: Case, name: str):
+    d = DERIVATIONS[name]
+    facts = [case.fact(p) for p in d.inputs]
+    return d, facts, [_num(f) for f in facts]
+
+
+def derivation_refusal(case: Case, name: str, tolerance: int | None = None) -> str | None:
+    """Why the derived value ``name`` is not computed although all its inputs are given, or None.
+
+    A derived value combines inputs of one edition: when their years are more than ``tolerance``
+    years apart (default: ``settings.evidence.edition_tolerance_years`` of the loaded project), it
+    is not derived, and the reason, in French, names each input with its year.
+    """
+    if name not in DERIVATIONS:
+        return None
+    tol = _EDITION_TOLERANCE if tolerance is None else tolerance
+    d, facts, values = _inputs(case, name)
+    if tol is None or any(v is None for v in values):
+        return None
+    gap = edition_gap(facts)
+    if gap <= tol:
+        return None
+    inputs = ", ".join(f"{FIELD_LABELS.get(p.split('.')[-1], p).lower()} {f.year}" for p, f in zip(d.inputs, facts, strict=True))
+    return (f"non calculé : données de millésimes trop éloignés ({inputs} ; écart de {gap} ans, "
+            f"tolérance {tol} an{'s' if tol > 1 else ''})")
+
+
+def derived_fact(case: Case, name: str, tolerance: int | None = None) -> Fact | None:
+    """The derived value ``name`` for ``case`` as a Fact (confidence ``derived``), or None.
+
+    None when an input is missing, or when the inputs' years are more than ``tolerance`` years
+    apart (see :func:`derivation_refusal`, which gives the reason).
+    """
     if name == "turnout_pct":
         f = case.outcomes.turnout_pct
         if f is not None and f.value is not None:
             return f
-        return derived_fact(case, "turnout_derived_pct")
+        return derived_fact(case, "turnout_derived_pct", tolerance)
     if name in ("own_contribution_min", "share_of_investment_budget"):
         return getattr(case.design, name)
     if name == "climate_share_pct":
         return case.outcomes.climate_share_pct
-    d = DERIVATIONS[name]
-    facts = [case.fact(p) for p in d.inputs]
-    values = [_num(f) for f in facts]
+    d, facts, values = _inputs(case, name)
     if any(v is None for v in values):
+        return None
+    if derivation_refusal(case, name, tolerance) is not None:
         return None
     result = d.compute(values)
     if result is None:
@@ -110,6 +174,16 @@ def derived_fact(case: Case, name: str) -> Fact | None:
         note += " — attention : années différentes"
     sources = " ; ".join(dict.fromkeys(f.source for f in facts if f.source))
     return Fact(value=float(result), year=_year_of(facts), source=sources, confidence="derived", note=note)
+
+
+def derivation_refusals(case: Case, tolerance: int | None = None) -> dict[str, str]:
+    """Every derived value not computed because its inputs' years are too far apart, with the reason."""
+    out = {}
+    for name in DERIVATIONS:
+        reason = derivation_refusal(case, name, tolerance)
+        if reason is not None:
+            out[name] = reason
+    return out
 
 
 def derived_values(case: Case) -> dict[str, Fact]:
@@ -147,8 +221,12 @@ def criterion_values(case: Case, catalogue: Catalogue, families: Families | None
     return out
 
 
-def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families) -> pd.DataFrame:
-    """Coverage per case: applicable criteria, criteria with a value, share; plus fact counts."""
+def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families, policy=None) -> pd.DataFrame:
+    """Coverage per case: applicable criteria, criteria with a value, share; plus fact counts.
+
+    With ``policy`` (the project's ``source_policy``), a column « Sources primaires » gives the
+    share of the case's sourced values whose source is primary (:mod:`provenance`).
+    """
     rows = []
     for case in cases:
         vals = criterion_values(case, catalogue, families)
@@ -165,7 +243,47 @@ def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families) 
             "Couverture": n_val / len(applicable) if applicable else np.nan,
             "Faits sourcés": n_facts,
         })
+        if policy is not None:
+            from .provenance import primary_share
+
+            rows[-1]["Sources primaires"] = primary_share(case, policy)
     return pd.DataFrame(rows)
+
+
+def coverage_status(case: Case, catalogue: Catalogue, families: Families) -> tuple[int, int, list]:
+    """(criteria with a value, applicable criteria, applicable criteria still empty) for a case."""
+    vals = criterion_values(case, catalogue, families)
+    applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
+    empty = [c for c in applicable if vals[c.id] is None]
+    return len(applicable) - len(empty), len(applicable), empty
+
+
+def coverage_words(n_val: int, n_app: int, threshold: float) -> str:
+    """« 7/32 = 22 % < 25 % » (the shares rounded down so that the comparison reads true)."""
+    share = n_val / n_app if n_app else 0.0
+    sign = "<" if share < threshold else "≥"
+    return f"{n_val}/{n_app} = {int(share * 100)} % {sign} {round(threshold * 100):g} %"
+
+
+def low_coverage_problems(cases: list[Case], catalogue: Catalogue, families: Families, threshold: float,
+                          files: dict[str, str] | None = None) -> list:
+    """A warning (not an error) for each case under the coverage threshold, with the empty criteria.
+
+    Such a case is still scored but shown apart (``scoring.low_coverage_policy``): the warning
+    says how far it is from being ranked and which criteria to document.
+    """
+    from .errors import Problem
+
+    out = []
+    for case in cases:
+        n_val, n_app, empty = coverage_status(case, catalogue, families)
+        if n_app and n_val / n_app < threshold:
+            out.append(Problem((files or {}).get(case.id, f"{case.id}.yml"),
+                               f"couverture sous le seuil de classement ({coverage_words(n_val, n_app, threshold)}) : "
+                               "le cas est montré à part, sans rang ; critères encore vides : "
+                               + ", ".join(c.id for c in empty),
+                               case_id=case.id, field="scores", severity="warning"))
+    return out
 
 
 def criterion_coverage(cases: list[Case], catalogue: Catalogue, families: Families) -> pd.DataFrame:
@@ -214,8 +332,12 @@ FIELD_LABELS = _FIELD_LABELS
 _CONF = {"documented": "documenté", "derived": "calculé", "coded": "codé"}
 
 
-def facts_table(case: Case) -> pd.DataFrame:
-    """Every recorded fact of a case (identity, design, outcomes) with its source, one row each."""
+def facts_table(case: Case, policy=None) -> pd.DataFrame:
+    """Every recorded fact of a case (identity, design, outcomes) with its source, one row each.
+
+    With ``policy`` (:class:`~benchmark_tools.schema.SourcePolicy`), a column « Qualité » gives
+    the grade of each source (:mod:`benchmark_tools.provenance`).
+    """
     rows = []
     for path in ["population", "first_year", "editions_count", "active"] + \
             [f"design.{n}" for n in DESIGN_FIELDS] + [f"outcomes.{n}" for n in OUTCOME_FIELDS]:
@@ -231,11 +353,19 @@ def facts_table(case: Case) -> pd.DataFrame:
         rows.append({"field": f"derived.{name}", "Fait": DERIVATIONS[name].label_fr,
                      "Valeur": fmt_number(f.value, 2 if f.value < 100 else 0), "Année": f.year,
                      "Confiance": "calculé", "Source": f.source, "Note": f.note, "Autres sources": 0})
-    return pd.DataFrame(rows, columns=["field", "Fait", "Valeur", "Année", "Confiance", "Source", "Note", "Autres sources"])
+    df = pd.DataFrame(rows, columns=["field", "Fait", "Valeur", "Année", "Confiance", "Source", "Note", "Autres sources"])
+    if policy is not None:
+        from .provenance import grade_text
+
+        df["Qualité"] = [grade_text(src, policy) for src in df["Source"]]
+    return df
 
 
-def scores_table(case: Case, catalogue: Catalogue, families: Families) -> pd.DataFrame:
-    """Every criterion for a case: value (or missing / not applicable), evidence and source."""
+def scores_table(case: Case, catalogue: Catalogue, families: Families, policy=None) -> pd.DataFrame:
+    """Every criterion for a case: value (or missing / not applicable), evidence and source.
+
+    With ``policy``, a column « Qualité » gives the grade of each source.
+    """
     rows = []
     for c in catalogue.criteria:
         status = c.status_for(case.family, families)
@@ -252,11 +382,18 @@ def scores_table(case: Case, catalogue: Catalogue, families: Families) -> pd.Dat
                      "Preuve": (f.note or "") if f is not None else "",
                      "Source": (f.source or "") if f is not None else "",
                      "Année": f.year if f is not None else None})
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    if policy is not None:
+        from .provenance import grade_text
+
+        df["Qualité"] = [grade_text(src, policy) for src in df["Source"]]
+    return df
 
 
-def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families) -> str:
+def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families, policy=None) -> str:
     """One case as readable French Markdown (facts with sources, scores with evidence).
+
+    With ``policy``, each source shows its grade and the sheet gives the share of primary sources.
 
     All text that comes from the data is escaped, so a case text containing HTML stays inert.
     """
@@ -271,20 +408,35 @@ def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families) ->
     if case.baseline:
         meta.append("**Dispositif de référence de Rennes Métropole**")
     meta.append(f"**Couverture** : {n_val} critères renseignés sur {len(applicable)} applicables")
+    if policy is not None:
+        from .provenance import primary_share
+
+        share = primary_share(case, policy)
+        if share == share:
+            meta.append(f"**Sources primaires** : {round(100 * share)} % des valeurs sourcées")
     lines.append(" · ".join(meta))
     lines += ["", e(case.summary), ""]
-    ft = facts_table(case)
+    q_head, q_sep = (" Qualité |", "---|") if policy is not None else ("", "")
+
+    def q(r):
+        return f" {e(r['Qualité'])} |" if policy is not None else ""
+
+    ft = facts_table(case, policy)
     if len(ft):
-        lines += ["| Fait | Valeur | Année | Confiance | Source |", "|---|---|---|---|---|"]
+        lines += ["| Fait | Valeur | Année | Confiance | Source |" + q_head, "|---|---|---|---|---|" + q_sep]
         for _, r in ft.iterrows():
-            lines.append(f"| {e(r['Fait'])} | {e(r['Valeur'])} | {e(r['Année'])} | {e(r['Confiance'])} | {_link(r['Source'])} |")
+            lines.append(f"| {e(r['Fait'])} | {e(r['Valeur'])} | {e(r['Année'])} | {e(r['Confiance'])} | {_link(r['Source'])} |" + q(r))
         lines.append("")
-    st = scores_table(case, catalogue, families)
+    refusals = derivation_refusals(case)
+    if refusals:
+        lines += [f"*Valeurs non calculées* — {e(DERIVATIONS[k].label_fr)} : {e(v)}." for k, v in refusals.items()]
+        lines.append("")
+    st = scores_table(case, catalogue, families, policy)
     coded = st[~st["Valeur"].isin(["non renseigné", "sans objet"])]
     if len(coded):
-        lines += ["| Critère | Valeur | Preuve | Source |", "|---|---|---|---|"]
+        lines += ["| Critère | Valeur | Preuve | Source |" + q_head, "|---|---|---|---|" + q_sep]
         for _, r in coded.iterrows():
-            lines.append(f"| {e(r['Code'])} {e(r['Critère'])} | {e(r['Valeur'])} | {e(r['Preuve'])} | {_link(r['Source'])} |")
+            lines.append(f"| {e(r['Code'])} {e(r['Critère'])} | {e(r['Valeur'])} | {e(r['Preuve'])} | {_link(r['Source'])} |" + q(r))
         lines.append("")
     return "\n".join(lines)
 
@@ -302,25 +454,60 @@ def _link(source: str | None) -> str:
     return " ; ".join(parts)
 
 
-def case_sheet_text(case: Case, catalogue: Catalogue, families: Families) -> str:
-    """One case as plain text for the terminal (``benchmark-tools show``)."""
-    vals = criterion_values(case, catalogue, families)
-    applicable = [c for c in catalogue.criteria if c.status_for(case.family, families) != "not_applicable"]
-    n_val = sum(vals[c.id] is not None for c in applicable)
+def case_sheet_text(case: Case, catalogue: Catalogue, families: Families, policy=None,
+                    threshold: float | None = None) -> str:
+    """One case as plain text for the terminal (``benchmark-tools show``).
+
+    With ``policy``, each source shows its grade; with ``threshold``
+    (``settings.scoring.coverage_threshold``), a case under it is flagged with its empty criteria.
+    """
+    n_val, n_app, empty = coverage_status(case, catalogue, families)
     out = [case.name, "=" * len(case.name),
            f"Famille : {families.label(case.family)} — Territoire : {case.territory} ({case.country})",
-           f"Couverture : {n_val}/{len(applicable)} critères applicables renseignés", "", case.summary, "",
-           "Faits", "-----"]
-    for _, r in facts_table(case).iterrows():
+           f"Couverture : {n_val}/{n_app} critères applicables renseignés"]
+    if threshold is not None and n_app and n_val / n_app < threshold:
+        out.append(f"Avertissement : couverture sous le seuil de classement ({coverage_words(n_val, n_app, threshold)}) : "
+                   "le cas est montré à part, sans rang. Critères encore vides : " + ", ".join(c.id for c in empty)
+                   + " (voir « benchmark-tools show " + case.id + " --todo »).")
+    if policy is not None:
+        from .provenance import primary_share
+
+        share = primary_share(case, policy)
+        if share == share:
+            out.append(f"Sources primaires : {round(100 * share)} % des valeurs sourcées")
+    out += ["", case.summary, "", "Faits", "-----"]
+
+    def src(r):
+        grade = f" [{r['Qualité']}]" if policy is not None and r["Qualité"] else ""
+        return f"    source : {r['Source']}{grade}"
+
+    for _, r in facts_table(case, policy).iterrows():
         out.append(f"- {r['Fait']} : {r['Valeur']} ({r['Année']}, {r['Confiance']})")
-        out.append(f"    source : {r['Source']}")
+        out.append(src(r))
         if r["Note"]:
             out.append(f"    note : {r['Note']}")
+    for k, reason in derivation_refusals(case).items():
+        out.append(f"- {DERIVATIONS[k].label_fr} : {reason}")
     out += ["", "Critères", "--------"]
-    for _, r in scores_table(case, catalogue, families).iterrows():
+    for _, r in scores_table(case, catalogue, families, policy).iterrows():
         out.append(f"- {r['Code']} {r['Critère']} : {r['Valeur']}" + (f" — {r['Niveau']}" if r["Niveau"] else ""))
         if r["Preuve"]:
             out.append(f"    preuve : {r['Preuve']}")
         if r["Source"]:
-            out.append(f"    source : {r['Source']}")
+            out.append(src(r))
+    return "\n".join(out)
+
+
+def todo_text(case: Case, catalogue: Catalogue, families: Families) -> str:
+    """The applicable criteria of a case still empty, each with its YAML key and the evidence to look for."""
+    n_val, n_app, empty = coverage_status(case, catalogue, families)
+    out = [f"{case.name} — {len(empty)} critère(s) applicable(s) encore vide(s) sur {n_app}", ""]
+    for c in empty:
+        out.append(f"- {c.code} {c.label_fr} (clé YAML : scores.{c.id})")
+        out.append(f"    à chercher : {' '.join(c.evidence.split())}")
+        if c.derived_from and c.unit_for(case.family, families) == c.unit:
+            out.append(f"    ou bien : valeur calculée par l'outil à partir des faits du cas ({c.derived_from}) s'ils sont renseignés")
+        elif c.derived_from:
+            out.append(f"    valeur à saisir à la main dans scores.{c.id} (unité propre à cette famille : "
+                       f"{c.unit_for(case.family, families)}), avec sa formule dans note")
     return "\n".join(out)

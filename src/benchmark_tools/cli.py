@@ -100,13 +100,30 @@ def validate(paths: list[Path] = typer.Argument(None, help="Fichiers ou dossiers
 @app.command()
 @handle_errors
 def criteria(family: str | None = typer.Option(None, "--family", "-f", help="Famille de dispositifs."),
-             format: str = typer.Option("table", "--format", help="table ou markdown.")):
-    """Affiche le catalogue des critères en français."""
-    from .criteria import criteria_markdown, criteria_table
+             format: str = typer.Option("text", "--format", help="text (un bloc par critère), table ou markdown."),
+             calibration: str | None = typer.Option(None, "--calibration", help="Clé YAML d'un critère de grille : "
+                                                    "les cas codés à chaque niveau, avec leur preuve.")):
+    """Affiche le catalogue des critères en français (ou la table de calibration d'un critère)."""
+    from .criteria import calibration_text, criteria_markdown, criteria_table, criteria_text
 
     proj = _project()
     _check_family(proj, family)
-    if format == "markdown":
+    if calibration is not None:
+        ids = proj.catalogue.criterion_ids
+        if calibration not in ids:
+            import difflib
+
+            hint = difflib.get_close_matches(calibration, ids, n=1)
+            exc = InputError(f"critère inconnu « {calibration} »" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""))
+            exc.usage = True
+            raise exc
+        if proj.catalogue.criterion(calibration).type != "ordinal":
+            raise InputError(f"le critère « {calibration} » est numérique : pas de niveaux à comparer "
+                             "(attendu : un critère de grille 0–4)")
+        typer.echo(calibration_text(proj.cases, proj.catalogue, calibration, proj.families, family))
+    elif format == "text":
+        typer.echo(criteria_text(proj.catalogue, family, proj.families))
+    elif format == "markdown":
         typer.echo(criteria_markdown(proj.catalogue, family, proj.families, proj.sources))
     elif format == "table":
         import pandas as pd
@@ -114,7 +131,7 @@ def criteria(family: str | None = typer.Option(None, "--family", "-f", help="Fam
         with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
             typer.echo(criteria_table(proj.catalogue, family, proj.families).to_string(index=False))
     else:
-        exc = InputError(f"format inconnu « {format} » (attendu : table ou markdown)")
+        exc = InputError(f"format inconnu « {format} » (attendu : text, table ou markdown)")
         exc.usage = True
         raise exc
 
@@ -186,9 +203,11 @@ def new_case(family: str = typer.Option(..., "--family", "-f", help="Famille du 
 
 @app.command()
 @handle_errors
-def show(case_id: str = typer.Argument(..., help="Identifiant du cas.")):
+def show(case_id: str = typer.Argument(..., help="Identifiant du cas."),
+         todo: bool = typer.Option(False, "--todo", help="Seulement les critères applicables encore vides, "
+                                   "avec ce qu'il faut chercher.")):
     """Affiche la fiche d'un cas : faits avec leurs sources, critères avec leurs preuves."""
-    from .cases import case_sheet_text
+    from .cases import case_sheet_text, todo_text
 
     proj = _project()
     try:
@@ -198,7 +217,11 @@ def show(case_id: str = typer.Argument(..., help="Identifiant du cas.")):
 
         hint = difflib.get_close_matches(case_id, [c.id for c in proj.cases], n=1)
         raise InputError(f"cas inconnu « {case_id} »" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""))
-    typer.echo(case_sheet_text(case, proj.catalogue, proj.families))
+    if todo:
+        typer.echo(todo_text(case, proj.catalogue, proj.families))
+        return
+    typer.echo(case_sheet_text(case, proj.catalogue, proj.families, proj.source_policy,
+                               proj.settings.scoring.coverage_threshold))
 
 
 @app.command()

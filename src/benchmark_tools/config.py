@@ -24,6 +24,7 @@ from .schema import (
     Profile,
     ReportParams,
     Settings,
+    SourcePolicy,
     Sources,
 )
 from .yamlio import DEFAULT_MAX_BYTES, YamlDocument, read_yaml
@@ -229,6 +230,12 @@ def load_sources(root: Path | None = None) -> Sources:
     return _load_or_raise(root / "benchmark" / "sources.yml", Sources, root)
 
 
+def load_source_policy(root: Path | None = None) -> SourcePolicy:
+    """The source policy (``benchmark/sources_policy.yml``): grade of a source by its domain."""
+    root = root or find_root()
+    return _load_or_raise(root / "benchmark" / "sources_policy.yml", SourcePolicy, root)
+
+
 def load_report_params(root: Path | None = None) -> ReportParams:
     root = root or find_root()
     return _load_or_raise(root / "benchmark" / "report.yml", ReportParams, root)
@@ -250,5 +257,5 @@ def load_cases(root: Path | None = None) -> list[Case]:
 
 __all__ = [
     "find_root", "rel", "load_model", "load_settings", "load_catalogue", "load_families",
-    "load_sources", "load_report_params", "load_profiles", "load_cases", "CandidateDesign",
+    "load_sources", "load_source_policy", "load_report_params", "load_profiles", "load_cases", "CandidateDesign",
 ]

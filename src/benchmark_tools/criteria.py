@@ -42,7 +42,7 @@ _STATUS_FR = {
 _TYPE_FR = {"ordinal": "ordinal (0–4)", "numeric": "numérique"}
 _DIRECTION_FR = {"higher": "plus haut = mieux", "lower": "plus bas = mieux"}
 
-TABLE_COLUMNS = ["Code", "Critère", "Dimension", "Type", "Niveaux/Bornes", "Applicabilité", "Sources"]
+TABLE_COLUMNS = ["Code", "Clé YAML", "Critère", "Dimension", "Type", "Niveaux/Bornes", "Applicabilité", "Sources"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -155,6 +155,7 @@ def criteria_table(catalogue, family: str | None = None, families: Families | No
         rows.append(
             {
                 "Code": crit.code,
+                "Clé YAML": crit.id,
                 "Critère": crit.label_fr,
                 "Dimension": dim_label.get(crit.dimension, crit.dimension),
                 "Type": _TYPE_FR[crit.type],
@@ -164,6 +165,159 @@ def criteria_table(catalogue, family: str | None = None, families: Families | No
             }
         )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+# --------------------------------------------------------------------------- readable text view and calibration
+
+
+def _wrap(text: str, width: int, indent: str, first: str | None = None) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(_oneline(text), width=width, initial_indent=indent if first is None else first,
+                         subsequent_indent=indent, break_on_hyphens=False) or [indent.rstrip()]
+
+
+def criteria_text(catalogue, family: str | None = None, families: Families | None = None, width: int = 100) -> str:
+    """The catalogue for a terminal or a notebook ``print``: one block per criterion, ``width`` columns.
+
+    Each block gives the code and the YAML key to write under ``scores:``, the dimension, the type
+    and applicability, all five levels of an ordinal grid (or the unit and bounds of a numeric
+    criterion) and the evidence to look for. With ``family``, criteria not applicable to it are
+    left out and applicability, units and bounds are those of the family.
+    """
+    cat = _as_catalogue(catalogue)
+    dim_label = {d.id: f"{d.label_fr} ({d.code})" for d in cat.dimensions}
+    out: list[str] = []
+    for crit in cat.criteria:
+        if family is not None and _status(crit, family, families) == "not_applicable":
+            continue
+        out += _wrap(f"{crit.code} {crit.label_fr} — clé YAML : scores.{crit.id}", width, "    ", "")
+        out += _wrap(f"{dim_label.get(crit.dimension, crit.dimension)} · {_TYPE_FR[crit.type]} · "
+                     f"{_applicability_text(crit, family, families)}", width, "    ", "  ")
+        if crit.type == "ordinal":
+            for lvl in sorted(crit.levels or {}):
+                out += _wrap(crit.levels[lvl], width, "        ", f"  {lvl} : ")
+        else:
+            out += _wrap(f"Bornes : {_bounds_text(crit, family, families)}", width, "    ", "  ")
+            if crit.derived_from:
+                out += _wrap(f"Calculé par l'outil à partir des faits du cas ({crit.derived_from}) quand l'unité "
+                             "est celle du critère ; sinon à saisir à la main, avec la formule dans note.",
+                             width, "    ", "  ")
+        out += _wrap(f"À chercher : {crit.evidence}", width, "    ", "  ")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+LEVELS_COLUMNS = ["Code", "Clé YAML", "Critère", "Niveau", "Texte"]
+
+
+def criteria_levels(catalogue, family: str | None = None, families: Families | None = None) -> pd.DataFrame:
+    """Every level of every ordinal criterion, one row each: the grid to read in a notebook.
+
+    Columns ``Code, Clé YAML, Critère, Niveau, Texte``; with ``family``, criteria not applicable
+    to it are left out.
+    """
+    cat = _as_catalogue(catalogue)
+    rows = []
+    for crit in cat.criteria:
+        if crit.type != "ordinal" or (family is not None and _status(crit, family, families) == "not_applicable"):
+            continue
+        for lvl in sorted(crit.levels or {}):
+            rows.append({"Code": crit.code, "Clé YAML": crit.id, "Critère": crit.label_fr, "Niveau": lvl,
+                         "Texte": _oneline(crit.levels[lvl])})
+    return pd.DataFrame(rows, columns=LEVELS_COLUMNS)
+
+
+CALIBRATION_COLUMNS = ["Niveau", "Texte du niveau", "Cas", "Famille", "Preuve", "Source", "Année"]
+
+
+def calibration_table(cases, catalogue, criterion_id: str, families: Families | None = None,
+                      family: str | None = None) -> pd.DataFrame:
+    """Level by level, the cases coded at that level of an ordinal criterion, with their quotation.
+
+    So that the same evidence gets the same level everywhere: read down a level and check that
+    every quotation supports it (issue 20, coding consistency).
+
+    Parameters
+    ----------
+    cases : list of Case
+        For instance ``project.cases``.
+    catalogue : Catalogue
+    criterion_id : str
+        The YAML key of an ordinal criterion (``decision_power``).
+    families : Families, optional
+        For the family labels.
+    family : str, optional
+        Only the cases of this family.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Niveau, Texte du niveau, Cas, Famille, Preuve, Source, Année``, sorted by level
+        then case id; a level no case is coded at has no row.
+
+    Raises
+    ------
+    KeyError
+        Unknown criterion. ``ValueError`` for a numeric criterion (no levels).
+    """
+    cat = _as_catalogue(catalogue)
+    crit = cat.criterion(criterion_id)
+    if crit.type != "ordinal":
+        raise ValueError(f"le critère « {criterion_id} » est numérique : pas de niveaux à comparer")
+    rows = []
+    for case in sorted(cases, key=lambda c: c.id):
+        if family is not None and case.family != family:
+            continue
+        f = case.scores.get(criterion_id)
+        if f is None or f.value is None or isinstance(f.value, bool) or not isinstance(f.value, (int, float)):
+            continue
+        lvl = int(f.value)
+        rows.append({"Niveau": lvl, "Texte du niveau": (crit.levels or {}).get(lvl, ""), "Cas": case.id,
+                     "Famille": families.label(case.family) if families is not None else case.family,
+                     "Preuve": _oneline(f.note), "Source": f.source or "", "Année": f.year})
+    df = pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
+    return df.sort_values(["Niveau", "Cas"], kind="stable").reset_index(drop=True)
+
+
+def calibration_text(cases, catalogue, criterion_id: str, families: Families | None = None,
+                     family: str | None = None, width: int = 100) -> str:
+    """:func:`calibration_table` for a terminal: every level of the grid, then its cases and quotations."""
+    cat = _as_catalogue(catalogue)
+    crit = cat.criterion(criterion_id)
+    df = calibration_table(cases, cat, criterion_id, families, family)
+    out = _wrap(f"{crit.code} {crit.label_fr} (scores.{crit.id}) — {len(df)} cas codés", width, "    ", "")
+    out.append("")
+    for lvl in sorted(crit.levels or {}):
+        sub = df[df["Niveau"] == lvl]
+        out += _wrap(crit.levels[lvl], width, "    ", f"Niveau {lvl} ({len(sub)} cas) : ")
+        if sub.empty:
+            out.append("  (aucun cas)")
+        for _, r in sub.iterrows():
+            out += _wrap(r["Preuve"] or "(sans preuve citée)", width, "      ",
+                         f"  - {r['Cas']} ({r['Famille']}, {r['Année']}) : ")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def calibration_markdown(cases, catalogue, families: Families | None = None) -> str:
+    """Calibration tables of every ordinal criterion, for the report's criteria annex (Markdown)."""
+    from .textutil import escape_md
+
+    cat = _as_catalogue(catalogue)
+    out = ["## Tables de calibration du codage", "",
+           "Pour chaque critère de grille, les cas codés à chaque niveau avec la preuve citée : une même preuve "
+           "doit recevoir le même niveau partout.", ""]
+    for crit in cat.criteria:
+        if crit.type != "ordinal":
+            continue
+        df = calibration_table(cases, cat, crit.id, families)
+        out += [f"### {crit.code} — {escape_md(crit.label_fr)} (`{crit.id}`)", "",
+                "| Niveau | Cas | Preuve |", "|---|---|---|"]
+        for _, r in df.iterrows():
+            out.append(f"| {r['Niveau']} | {escape_md(r['Cas'])} | {escape_md(r['Preuve'])} |")
+        out.append("")
+    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------- markdown annex

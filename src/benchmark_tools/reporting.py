@@ -201,7 +201,10 @@ def cases_list(project, families: list[str] | None = None) -> Html:
         rows.append({"Cas": c.name, "Territoire": c.territory, "Pays": c.country,
                      "Famille": project.families.label(c.family), "Édition décrite": c.edition or "",
                      "Couverture": float(cov.loc[c.id, "Couverture"]), "Rennes": "oui" if c.baseline else ""})
-    return html_table(pd.DataFrame(rows), "Liste des cas", pct=["Couverture"])
+        if getattr(project, "source_policy", None) is not None:  # share of primary sources (issue 20)
+            from .provenance import primary_share
+            rows[-1]["Sources primaires"] = primary_share(c, project.source_policy)
+    return html_table(pd.DataFrame(rows), "Liste des cas", pct=["Couverture", "Sources primaires"])
 
 
 # --------------------------------------------------------------------------- results by family
@@ -344,7 +347,8 @@ def case_sheets(project, families: list[str] | None = None) -> list:
     for c in project.cases:
         if families and c.family not in families:
             continue
-        out.append(Markdown(case_sheet_markdown(c, project.catalogue, project.families)))
+        out.append(Markdown(case_sheet_markdown(c, project.catalogue, project.families,
+                                                getattr(project, "source_policy", None))))
     return out
 
 
@@ -362,7 +366,13 @@ def bibliography(project) -> Html:
                     host = src.split("/")[2]
                     hosts[host] = hosts.get(host, 0) + 1
     top = sorted(hosts.items(), key=lambda kv: (-kv[1], kv[0]))
-    pages = "".join(f"<li>{e(h)} ({n} valeurs)</li>" for h, n in top)
+    policy = getattr(project, "source_policy", None)
+    if policy is not None:  # each site with its grade (issue 20)
+        from .provenance import GRADE_LABELS, classify
+        pages = "".join(f"<li>{e(h)} ({n} valeurs, {GRADE_LABELS[classify('https://' + h + '/', policy).grade]})</li>"
+                        for h, n in top)
+    else:
+        pages = "".join(f"<li>{e(h)} ({n} valeurs)</li>" for h, n in top)
     return Html("<h3 id='cadres-devaluation'>Cadres d'évaluation et références</h3><ol class='petit'>" + "".join(items)
                 + "</ol><h3 id='sources-des-cas'>Sources des cas (sites, par nombre de valeurs)</h3>"
                 "<p class='petit'>Chaque valeur est liée à sa page dans la fiche du cas (annexe précédente).</p>"
@@ -514,9 +524,14 @@ def criteria_annex(project):
     """The criteria reference, headings demoted to sit under « Annexes › Référentiel des critères »."""
     from IPython.display import Markdown
 
-    from .criteria import criteria_markdown
+    from .criteria import (
+        calibration_markdown,  # level by level, the cases coded there (issue 20)
+        criteria_markdown,
+    )
 
-    return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1))
+    return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1)
+                    + "\n\n" + shift_headings(calibration_markdown(project.cases, project.catalogue, project.families),
+                                             1, drop_first_title=False))
 
 
 def short_names(cases) -> dict[str, str]:

@@ -453,6 +453,14 @@ class ExplorerSettings(Strict):
     n_draws: int = Field(ge=50, le=5000)
 
 
+class EvidenceSettings(Strict):
+    """Rules on the evidence behind the values (issue 20)."""
+
+    # Largest gap, in years, between the years of the inputs of a derived value (€ per inhabitant
+    # per year, rates): beyond it the value is not derived and the reason is shown.
+    edition_tolerance_years: int = Field(ge=0, le=50)
+
+
 class Settings(Strict):
     scoring: ScoringSettings
     robustness: RobustnessSettings
@@ -460,6 +468,7 @@ class Settings(Strict):
     validation: ValidationSettings
     redundancy: RedundancySettings
     explorer: ExplorerSettings
+    evidence: EvidenceSettings
 
 
 class ReportParams(Strict):
@@ -482,3 +491,32 @@ class ReportParams(Strict):
         if not v:
             raise ValueError("au moins une famille")
         return v
+
+
+# --------------------------------------------------------------------------- source policy
+
+#: Grades a domain can be given in ``benchmark/sources_policy.yml``.
+POLICY_GRADES = ("primaire", "presse", "secondaire", "refuse")
+
+
+class GradeLists(Strict):
+    """Host names (or suffixes) listed under each grade."""
+
+    primaire: list[StrictStr] = Field(default_factory=list)
+    presse: list[StrictStr] = Field(default_factory=list)
+    secondaire: list[StrictStr] = Field(default_factory=list)
+    refuse: list[StrictStr] = Field(default_factory=list)
+
+    @field_validator("primaire", "presse", "secondaire", "refuse", mode="before")
+    @classmethod
+    def _empty_list(cls, v):
+        # A grade left with only comments reads as None.
+        return [] if v is None else v
+
+
+class SourcePolicy(Strict):
+    """``benchmark/sources_policy.yml``: the grade of a source from its domain (see :mod:`provenance`)."""
+
+    unlisted: Literal["primaire", "presse", "secondaire", "refuse"]
+    suffixes: GradeLists = Field(default_factory=GradeLists)
+    domains: GradeLists

@@ -53,6 +53,7 @@ class Project:
     designs: dict[str, CandidateDesign] = field(default_factory=dict)
     case_files: dict[str, Path] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    source_policy: object | None = None  # SourcePolicy, set by provenance.validate_evidence
 
     def cases_of(self, family: str) -> list[Case]:
         return [c for c in self.cases if c.family == family]
@@ -380,7 +381,7 @@ def classify(path: Path) -> str:
     parent = path.parent.name
     if name == "criteria.yml":
         return "catalogue"
-    if name in ("settings.yml", "families.yml", "sources.yml", "report.yml"):
+    if name in ("settings.yml", "families.yml", "sources.yml", "report.yml", "sources_policy.yml"):
         return name[:-4]
     if name == "recommendations.yml" and parent == "benchmark":
         return "recommendations"
@@ -454,7 +455,7 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
     for path in targets:
         kind = classify(path)
         file = rel(path, root)
-        if kind in ("catalogue", "settings", "families", "sources"):
+        if kind in ("catalogue", "settings", "families", "sources", "sources_policy"):
             continue  # already read above
         if kind == "profile":
             pr_obj, doc, pr = load_model(path, Profile, root, max_bytes)
@@ -538,6 +539,9 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
                         P.append(Problem(rel(bench / "report.yml", root), "famille inconnue" + _suggest(f, families.ids),
                                          field="families", expected=", ".join(families.ids), found=f))
     proj.cases.sort(key=lambda c: (c.family, c.id))
+    # Evidence rules (source grades, coverage under the threshold): one separate hook.
+    from .provenance import validate_evidence
+    P += validate_evidence(proj)
     return proj
 
 
