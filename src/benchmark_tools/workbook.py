@@ -149,7 +149,7 @@ def canonical_case(data: dict, catalogue=None) -> dict:
     return out
 
 
-class _CaseDumper(yaml.SafeDumper):
+class _CaseDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter: ~5× faster
     """Block style; lists of words in flow style (``[en_ligne, urne]``); long text folded (``>-``)."""
 
 
@@ -272,16 +272,21 @@ def build_workbook(cases: list[dict], catalogue=None, families=None):
     ws_f = wb.create_sheet(SHEET_FACTS)
     _header(ws_c, CASE_COLUMNS, _COLUMN_WIDTHS[SHEET_CASES])
     _header(ws_f, FACT_COLUMNS, _COLUMN_WIDTHS[SHEET_FACTS])
+    # Rows are counted here: ``Worksheet.max_row`` scans every cell at each call, which made the
+    # export quadratic in the number of cases (189 s for 800 cases).
+    r_c = r_f = 1
     for data in cases:
         crow, frows = case_rows(data)
-        r = ws_c.max_row + 1
+        r_c += 1
+        r = r_c
         for j, v in enumerate(crow, start=1):
             try:
                 _set(ws_c.cell(row=r, column=j), v)
             except ValueError as exc:
                 raise InputError(f"cas « {data.get('id')} », champ « {CASE_COLUMNS[j - 1]} » : {exc}") from None
         for row in frows:
-            r = ws_f.max_row + 1
+            r_f += 1
+            r = r_f
             for j, v in enumerate(row, start=1):
                 try:
                     _set(ws_f.cell(row=r, column=j), v)
@@ -289,8 +294,8 @@ def build_workbook(cases: list[dict], catalogue=None, families=None):
                     raise InputError(f"cas « {row[0]} », champ « {row[1]}.{FACT_COLUMNS[j - 1]} » : {exc}") from None
     ws_c.freeze_panes = "B2"
     ws_f.freeze_panes = "C2"
-    ws_c.auto_filter.ref = f"A1:{_letter(CASE_COLUMNS, 'currency')}{max(ws_c.max_row, 2)}"
-    ws_f.auto_filter.ref = f"A1:{_letter(FACT_COLUMNS, 'note')}{max(ws_f.max_row, 2)}"
+    ws_c.auto_filter.ref = f"A1:{_letter(CASE_COLUMNS, 'currency')}{max(r_c, 2)}"
+    ws_f.auto_filter.ref = f"A1:{_letter(FACT_COLUMNS, 'note')}{max(r_f, 2)}"
     # Drop-down lists for the closed vocabularies (Excel and LibreOffice show them; typing stays free).
     lists = [(ws_c, _letter(CASE_COLUMNS, "family"), tuple(families.ids) if families is not None else None),
              (ws_c, _letter(CASE_COLUMNS, "level"), LEVELS),
