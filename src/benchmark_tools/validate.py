@@ -673,7 +673,7 @@ def classify(path: Path) -> str:
 
 def _yaml_files(p: Path) -> list[Path]:
     if p.is_dir():
-        return sorted(x for x in p.rglob("*") if x.suffix in (".yml", ".yaml") and x.is_file()
+        return sorted(x for x in p.rglob("*") if x.suffix.lower() in (".yml", ".yaml") and x.is_file()
                       and not any(part.startswith(".") for part in x.relative_to(p).parts))
     return [p]
 
