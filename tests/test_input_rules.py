@@ -10,11 +10,11 @@ import copy
 
 import pytest
 import yaml
-from projectkit import URL, make_project, valid_case, write_case
 from typer.testing import CliRunner
 
 from benchmark_tools.cli import app
 from benchmark_tools.validate import url_problem
+from projectkit import URL, make_project, valid_case, write_case
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_profile_weights_nan_inf_huge(root, value, group):
     path.write_text(text, encoding="utf-8")
     code, out = validate(root)
     assert code == 1
-    assert f"benchmark/profiles/equilibre.yml" in out and f"{group}.{key}: poids invalide" in out
+    assert "benchmark/profiles/equilibre.yml" in out and f"{group}.{key}: poids invalide" in out
 
 
 @pytest.mark.parametrize("field", ["design.envelope", "outcomes.organisation_cost"])

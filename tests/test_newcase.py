@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from projectkit import make_project, valid_case, write_case
 from typer.testing import CliRunner
 
 from benchmark_tools.cli import app
 from benchmark_tools.newcase import default_id, family_abbreviation
+from projectkit import make_project, valid_case, write_case
 
 FAMILY = "budget_participatif"
 

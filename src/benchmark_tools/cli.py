@@ -53,7 +53,12 @@ def handle_errors(func):
                  "choisissez un autre nom ou supprimez d'abord l'ancien fichier.")
             raise typer.Exit(EXIT_INVALID)
         except OSError as exc:
-            _err(f"Erreur : impossible d'écrire ou de lire « {exc.filename or ''} » ({exc.strerror or exc}).")
+            import errno
+
+            where = f" « {exc.filename} »" if exc.filename else " (fichier non précisé par le système)"
+            what = "disque plein : impossible d'écrire" if exc.errno in (errno.ENOSPC, errno.EDQUOT) \
+                else "impossible d'écrire ou de lire"
+            _err(f"Erreur : {what}{where} ({exc.strerror or exc}).")
             raise typer.Exit(EXIT_INVALID)
         except KeyboardInterrupt:
             _err("Interrompu.")
@@ -132,10 +137,9 @@ def profile_from_ranking(
     """Écrit un profil de pondération à partir d'un classement des dimensions, sans saisir de nombres."""
     import re
 
+    from .newcase import check_text_option
     from .weights import profile_from_ranking as build
     from .weights import write_profile
-
-    from .newcase import check_text_option
 
     proj = _project()
     max_len = proj.settings.validation.max_name_length
