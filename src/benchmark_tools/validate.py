@@ -694,6 +694,18 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
     proj = Project(root=root)
     P = proj.problems
     bench = root / "benchmark"
+    # An import killed part-way is finished (journal committed) or undone (temporaries only)
+    # before anything is read: the data folder is never seen half-written.
+    from .safeio import recover_writes
+
+    try:
+        replayed, _removed = recover_writes(root / "data" / "cases")
+    except OSError as exc:
+        P.append(Problem(rel(root / "data" / "cases", root), f"reprise d'une écriture interrompue impossible ({exc})"))
+    else:
+        if replayed:
+            P.append(Problem(rel(root / "data" / "cases", root), f"import interrompu terminé : {replayed} fichier(s) "
+                             "renommé(s) d'après le journal", severity="warning"))
 
     settings, sdoc, pr = load_model(bench / "settings.yml", Settings, root)
     P += pr

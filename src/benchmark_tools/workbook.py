@@ -12,8 +12,10 @@ A workbook has three sheets:
 - ``lisez-moi``: the columns and vocabularies explained in French (ignored on import).
 
 :func:`import_workbook` checks every cell and the cases it describes with the same rules as
-``benchmark-tools validate``; it writes the case files only when there is no error at all, every
-file first to a temporary name and then renamed, so that a failed import changes nothing. Each
+``benchmark-tools validate``; it writes the case files only when there is no error at all, and
+all or nothing even if the process is killed: every file first to a hidden temporary, then a
+journal of the renames (the commit point), then the renames; the next command finishes a
+committed batch or removes the temporaries of one that was not (:mod:`benchmark_tools.safeio`). Each
 problem names the workbook, the sheet, the cell, the case and the dotted field
 (``cas.xlsx: x: faits!D12 (design.envelope.value): un nombre est attendu (…)``).
 """
@@ -23,7 +25,6 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import io
-import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ import yaml
 
 from .config import pydantic_problems, rel
 from .errors import InputError, Problem, ValidationFailed, short
-from .safeio import write_bytes_atomic, write_text_atomic
+from .safeio import write_bytes_atomic
 from .schema import CONFIDENCES, DESIGN_FIELDS, IDENTITY_FACTS, LEVELS, OUTCOME_FIELDS, Case
 from .validate import check_case, criterion_value_kind
 from .yamlio import YamlDocument, read_yaml
@@ -958,31 +959,19 @@ def import_workbook(project, path, dry_run: bool = False) -> list[Path]:
         writes.append((target, case_yaml(data, project.catalogue)))
     if dry_run or not writes:
         return [t for t, _ in writes]
-    _write_all(writes)
+    _write_all(writes, project.root / "data" / "cases")
     return [t for t, _ in writes]
 
 
-def _write_all(writes: list[tuple[Path, str]]) -> None:
-    """All-or-nothing: every file to a temporary name first (through safeio), then the renames."""
-    temps: list[tuple[Path, Path]] = []
+def _write_all(writes: list[tuple[Path, str]], folder: Path) -> None:
+    """All-or-nothing across files, even if the process is killed (journal in ``data/cases``)."""
+    from .safeio import write_all_or_nothing
+
     try:
-        for target, text in writes:
-            tmp = target.with_name(f".{target.name}.import.tmp")
-            write_text_atomic(tmp, text)
-            temps.append((tmp, target))
+        write_all_or_nothing(folder, writes)
     except OSError as exc:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"écriture impossible, aucun fichier de cas n'a été modifié : {exc}") from None
-    done = []
-    try:
-        for tmp, target in temps:
-            os.replace(tmp, target)
-            done.append(target)
-    except OSError as exc:  # pragma: no cover - a rename in the same folder practically never fails
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"écriture interrompue après {len(done)} fichier(s) : {exc}") from None
+        raise InputError(f"écriture impossible de « {exc.filename or folder} » ({exc.strerror or exc}) : "
+                         "aucun fichier de cas n'a été modifié") from None
 
 
 __all__ = ["export_workbook", "import_workbook", "check_workbook", "build_workbook", "canonical_case",
