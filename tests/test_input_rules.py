@@ -199,10 +199,10 @@ def _settings(root, change):
     return validate(root)
 
 
-@pytest.mark.parametrize("key", ["n_draws", "sobol_n"])
+@pytest.mark.parametrize("key", ["n_draws", "sobol_n", "sobol_bootstrap"])
 def test_run_size_1e9_refused(root, key):
     code, out = _settings(root, lambda d: d["robustness"].update({key: 10**9}))
-    assert code == 1 and f"robustness.{key}" in out and "mémoire de la machine" in out
+    assert code == 1 and f"robustness.{key}" in out and "machine" in out
 
 
 @pytest.mark.parametrize("value", ["beaucoup", "2000", 2000.5])

@@ -446,6 +446,7 @@ class ValidationSettings(Strict):
     # Run sizes the team's machine holds (2 cores, a few GB): above, memory blows up.
     max_n_draws: int = Field(default=200_000, ge=1, le=10_000_000)
     max_sobol_n: int = Field(default=16_384, ge=1, le=1_000_000)
+    max_sobol_bootstrap: int = Field(default=5_000, ge=1, le=1_000_000)
 
 
 class RedundancySettings(Strict):

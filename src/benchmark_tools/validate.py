@@ -472,6 +472,10 @@ def check_settings(st: Settings, file: str, doc=None) -> list[Problem]:
         p("échantillon de Sobol trop grand : au-delà, la mémoire de la machine (2 cœurs, quelques Go) ne suffit "
           "pas (borne : validation.max_sobol_n)", ("robustness", "sobol_n"), f"au plus {vs.max_sobol_n}",
           str(st.robustness.sobol_n))
+    if st.robustness.sobol_bootstrap > vs.max_sobol_bootstrap:
+        p("trop de rééchantillonnages de Sobol : au-delà, la machine (2 cœurs) y passe des heures "
+          "(borne : validation.max_sobol_bootstrap)", ("robustness", "sobol_bootstrap"),
+          f"au plus {vs.max_sobol_bootstrap}", str(st.robustness.sobol_bootstrap))
     if st.explorer.n_draws > vs.max_n_draws:
         p("trop de tirages (borne : validation.max_n_draws)", ("explorer", "n_draws"),
           f"au plus {vs.max_n_draws}", str(st.explorer.n_draws))
