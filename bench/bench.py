@@ -21,7 +21,11 @@ d. validation + scoring of 1,000 and 10,000 synthetic case dicts (pydantic ``Cas
    ``validate.check_case``; ``DecisionMatrix.from_cases`` + ``scoring.score``); target ≤ 5 s
    for 10,000 and close to linear (ratio ≈ 10).
 
-Usage: ``python bench/bench.py [--reps 7] [--slow-reps 3]``.
+e. the spreadsheet route: ``export-xlsx`` and ``import-xlsx`` (every file written) of 500 and
+   2,000 synthetic case files in a throw-away project; targets: ratio 2,000/500 ≤ 5 (near-linear)
+   and 2,000 cases under 60 s each way.
+
+Usage: ``python bench/bench.py [--reps 7] [--slow-reps 3] [--only xlsx]``.
 """
 
 from __future__ import annotations
@@ -312,6 +316,52 @@ def bench_validate_score(rng, settings, catalogue, families, profile, reps: int)
     emit("d_target_10000_le_5s_met", bool(times[10_000] <= 5.0))
 
 
+def bench_xlsx(rng, catalogue, families) -> None:
+    """Export then import (all files written) of 500 and 2,000 synthetic case files (one run each)."""
+    import shutil
+    import tempfile
+
+    import yaml
+
+    from benchmark_tools.validate import load_project
+    from benchmark_tools.workbook import export_workbook, import_workbook
+
+    family = families.main[0]
+    times: dict[str, dict[int, float]] = {"export": {}, "import": {}}
+    for n in (500, 2_000):
+        tmp = Path(tempfile.mkdtemp(prefix="bench-xlsx-"))
+        try:
+            root = tmp / "proj"
+            shutil.copytree(ROOT / "benchmark", root / "benchmark")
+            for f in (root / "benchmark" / "designs").glob("*.yml"):
+                if "status_quo_of" in f.read_text(encoding="utf-8"):
+                    f.unlink()  # a status quo reads a real case, absent here
+            folder = root / "data" / "cases" / family
+            folder.mkdir(parents=True)
+            for d in synthetic_case_dicts(rng, catalogue, n, family):
+                (folder / f"{d['id']}.yml").write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False),
+                                                       encoding="utf-8")
+            project = load_project(root)
+            t0 = time.perf_counter()
+            export_workbook(project, tmp / "cas.xlsx")
+            times["export"][n] = time.perf_counter() - t0
+            shutil.rmtree(folder)
+            folder.mkdir()
+            project = load_project(root)
+            t0 = time.perf_counter()
+            written = import_workbook(project, tmp / "cas.xlsx")
+            times["import"][n] = time.perf_counter() - t0
+            assert len(written) == n
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        emit(f"e_export_xlsx_{n}_cases_s", times["export"][n])
+        emit(f"e_import_xlsx_{n}_cases_s", times["import"][n])
+    for way in ("export", "import"):
+        ratio = times[way][2_000] / times[way][500]
+        emit(f"e_{way}_ratio_2000_over_500", ratio)
+        emit(f"e_{way}_target_ratio_le_5_and_2000_lt_60s_met", bool(ratio <= 5 and times[way][2_000] < 60))
+
+
 def bench_explorer_page(reps: int) -> None:
     """The offline explorer page on the real data: size, first render and one slider move in Chromium."""
     import shutil
@@ -382,6 +432,7 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=int, default=7, help="répétitions des mesures rapides")
     ap.add_argument("--slow-reps", type=int, default=3, help="répétitions des mesures lentes")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench" / "latest.json")
+    ap.add_argument("--only", choices=["xlsx"], default=None, help="ne mesurer qu'un groupe de figures")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")  # scikit-criteria warns on every TOPSIS call with cost criteria
 
@@ -397,12 +448,14 @@ def main(argv=None) -> int:
         profile = load_profile("equilibre")
         rng = np.random.default_rng(20261128)
         t0 = time.perf_counter()
-        bench_flat(rng, args.reps, args.slow_reps)
-        bench_mc_smaa(rng, settings, catalogue, profile, args.reps)
-        bench_sobol(rng, settings, args.reps)
-        bench_validate_score(rng, settings, catalogue, families, profile, args.slow_reps)
-        bench_explorer_page(args.slow_reps)
-        bench_printemps(args.slow_reps)
+        if args.only is None:
+            bench_flat(rng, args.reps, args.slow_reps)
+            bench_mc_smaa(rng, settings, catalogue, profile, args.reps)
+            bench_sobol(rng, settings, args.reps)
+            bench_validate_score(rng, settings, catalogue, families, profile, args.slow_reps)
+            bench_explorer_page(args.slow_reps)
+            bench_printemps(args.slow_reps)
+        bench_xlsx(rng, catalogue, families)
         emit("load_average_end", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         emit("bench_total_s", time.perf_counter() - t0)
 

@@ -55,15 +55,16 @@ def test_new_case_writes_a_template_that_validates_and_never_overwrites(root):
     proc = run(root, "new-case", "--family", "budget_participatif", "--name", "Budget participatif de Testville")
     _no_traceback(proc)
     assert proc.returncode == 0, proc.stderr
-    path = root / "data" / "cases" / "budget_participatif" / "budget_participatif_de_testville.yml"
+    path = root / "data" / "cases" / "budget_participatif" / "testville_bp.yml"
     assert path.is_file()
-    assert "budget_participatif_de_testville.yml" in proc.stdout
+    assert "testville_bp.yml" in proc.stdout
     proc = run(root, "validate", str(path))
     assert proc.returncode == 0, proc.stderr
     # A second call with the same name refuses to overwrite the (possibly filled) file.
     path.write_text(path.read_text(encoding="utf-8") + "# complété à la main\n", encoding="utf-8")
     before = _hashes(root)
-    proc = run(root, "new-case", "--family", "budget_participatif", "--name", "Budget participatif de Testville")
+    proc = run(root, "new-case", "--family", "budget_participatif", "--name", "Budget participatif de Testville",
+               "--id", "testville_bp")
     _no_traceback(proc)
     assert proc.returncode != 0
     assert "existe déjà" in proc.stderr

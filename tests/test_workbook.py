@@ -295,7 +295,9 @@ def test_all_or_nothing_when_a_write_fails(tmp_path, project, monkeypatch):
     a, b = valid_case(), valid_case(id="ville_b_bp", territory="Ville-B")
     wb, _, _ = _book(tmp_path, [a, b])
     path = _save(wb, tmp_path / "x.xlsx")
-    real = W.write_text_atomic
+    from benchmark_tools import safeio
+
+    real = safeio.write_text_atomic
     calls = []
 
     def flaky(p, text, **kw):
@@ -304,7 +306,7 @@ def test_all_or_nothing_when_a_write_fails(tmp_path, project, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(p, text, **kw)
 
-    monkeypatch.setattr(W, "write_text_atomic", flaky)
+    monkeypatch.setattr(safeio, "write_text_atomic", flaky)
     before = _hashes(project.root)
     with pytest.raises(Exception) as exc:
         W.import_workbook(project, path)

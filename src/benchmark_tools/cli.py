@@ -54,7 +54,12 @@ def handle_errors(func):
                  "choisissez un autre nom ou supprimez d'abord l'ancien fichier.")
             raise typer.Exit(EXIT_INVALID)
         except OSError as exc:
-            _err(f"Erreur : impossible d'écrire ou de lire « {exc.filename or ''} » ({exc.strerror or exc}).")
+            import errno
+
+            where = f" « {exc.filename} »" if exc.filename else " (fichier non précisé par le système)"
+            what = "disque plein : impossible d'écrire" if exc.errno in (errno.ENOSPC, errno.EDQUOT) \
+                else "impossible d'écrire ou de lire"
+            _err(f"Erreur : {what}{where} ({exc.strerror or exc}).")
             raise typer.Exit(EXIT_INVALID)
         except KeyboardInterrupt:
             _err("Interrompu.")
@@ -150,10 +155,15 @@ def profile_from_ranking(
     """Écrit un profil de pondération à partir d'un classement des dimensions, sans saisir de nombres."""
     import re
 
+    from .newcase import check_text_option
     from .weights import profile_from_ranking as build
     from .weights import write_profile
 
     proj = _project()
+    max_len = proj.settings.validation.max_name_length
+    check_text_option(label, "--label", max_length=max_len)
+    check_text_option(viewpoint, "--viewpoint", max_length=10_000)
+    check_text_option(rationale, "--rationale", max_length=10_000)
     dims = proj.catalogue.dimension_ids
     if not re.match(r"^[a-z][a-z0-9_]*$", profile_id):
         raise InputError(f"identifiant de profil invalide « {profile_id} » (attendu : minuscules, chiffres et _)")
@@ -191,13 +201,15 @@ def profile_from_ranking(
 @handle_errors
 def new_case(family: str = typer.Option(..., "--family", "-f", help="Famille du dispositif."),
              name: str = typer.Option(..., "--name", "-n", help="Nom du dispositif, en français."),
-             case_id: str | None = typer.Option(None, "--id", help="Identifiant (défaut : tiré du nom).")):
+             case_id: str | None = typer.Option(None, "--id", help="Identifiant = nom du fichier (défaut : court, "
+                                                "tiré du territoire ou du nom + abréviation de la famille, ex. lyon_bp)."),
+             territory: str | None = typer.Option(None, "--territory", "-t", help="Territoire (écrit dans le modèle).")):
     """Écrit un modèle de fichier de cas commenté, au bon endroit."""
     from .newcase import write_template
 
     proj = _project()
     _check_family(proj, family)
-    path = write_template(proj, family, name, case_id)
+    path = write_template(proj, family, name, case_id, territory)
     typer.echo(f"Modèle écrit : {path.relative_to(proj.root)} — complétez-le puis lancez « make validate ».")
 
 

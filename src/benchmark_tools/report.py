@@ -99,6 +99,12 @@ def check_params_against_project(params: ReportParams, project) -> None:
     """Profile and families must exist in the project."""
     if params.profile not in project.profiles:
         raise InputError(f"profil inconnu « {params.profile} » (attendu : {', '.join(sorted(project.profiles))})")
+    from .validate import check_report_params
+
+    probs = check_report_params(params, "--set / report.yml", project.settings)
+    if probs:
+        raise InputError(f"{probs[0].field} : {probs[0].message} (attendu : {probs[0].expected}, "
+                         f"trouvé : {probs[0].found})")
     bad = [f for f in params.families if f not in project.families.ids]
     if bad:
         raise InputError(f"famille(s) inconnue(s) : {', '.join(bad)} (attendu : {', '.join(project.families.ids)})")
@@ -243,7 +249,7 @@ def render_pdf(html_path: Path, pdf_path: Path) -> None:
 def _switch_latest(reports: Path, run_dir: Path) -> None:
     """Point ``reports/latest`` at ``run_dir`` in one atomic rename."""
     latest = reports / "latest"
-    tmp = reports / ".latest.tmp"
+    tmp = reports / f".latest.{os.getpid()}.tmp"  # per process: two runs never share the link being made
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     tmp.symlink_to(Path("runs") / run_dir.name, target_is_directory=True)
@@ -251,6 +257,69 @@ def _switch_latest(reports: Path, run_dir: Path) -> None:
         # An old copied folder (not a link) is moved aside rather than deleted.
         latest.rename(reports / f"latest.old-{int(time.time())}")
     os.replace(tmp, latest)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The run received SIGTERM: handled like Ctrl-C (the run folder is marked ``.failed``)."""
+
+
+class _RunLock:
+    """One report at a time per ``reports/`` folder (an OS lock, released even if the process is killed)."""
+
+    def __init__(self, reports: Path):
+        self.path = reports / ".rapport.lock"
+        self.fh = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.fh = open(self.path, "a+")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            who = self.fh.read().strip()
+            self.fh.close()
+            raise InputError("un autre rapport est déjà en cours dans ce dossier"
+                             + (f" (processus {who})" if who else "")
+                             + " : attendez qu'il se termine, puis relancez ; reports/latest n'a pas changé") from None
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+        self.fh.close()
+        return False
+
+
+def clean_stale_runs(reports: Path, echo=print) -> list[Path]:
+    """Mark the runs left ``.partial`` by a killed process as ``.failed``; remove stale ``latest`` links.
+
+    Called under the run lock, so no ``.partial`` folder can belong to a live run.
+    """
+    out = []
+    runs = reports / "runs"
+    for part in sorted(runs.glob("*.partial")) if runs.is_dir() else []:
+        failed = part.with_name(part.name[: -len(".partial")] + ".failed")
+        if failed.exists():
+            shutil.rmtree(part, ignore_errors=True)
+        else:
+            part.rename(failed)
+            out.append(failed)
+        echo(f"Exécution interrompue trouvée : {part.name} → {failed.name} (gardée pour inspection).")
+    for tmp in reports.glob(".latest.*.tmp"):
+        if tmp.is_symlink():
+            tmp.unlink()
+    return out
+
+
+def _on_sigterm(signum, frame):
+    raise RunInterrupted()
 
 
 def run_report(overrides: list[str] | None = None, root: Path | None = None, *, echo=print,
@@ -268,7 +337,6 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
     notebooks : list of Path, optional
         Notebooks to run (default: ``notebooks/NN_*.py``).
     """
-    from .pipeline import write_scores
     from .validate import load_project
 
     root = Path(root) if root else find_root()
@@ -277,16 +345,40 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
     project = load_project(root)
     check_params_against_project(params, project)
     reports = Path(reports_dir) if reports_dir else root / "reports"
+    (reports / "runs").mkdir(parents=True, exist_ok=True)
+    import signal
+    import threading
+
+    in_main = threading.current_thread() is threading.main_thread()
+    old_handler = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    try:
+        with _RunLock(reports):
+            clean_stale_runs(reports, echo)
+            return _run_locked(params, project, root, reports, echo, notebooks)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, old_handler)
+
+
+def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> Path:
+    """The run proper, under the lock: everything in ``<stamp>.partial``, renamed at the end."""
+    import errno
+
+    from .pipeline import write_scores
+
     stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
     runs = reports / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    work = runs / f"{stamp}.partial"
-    final = runs / stamp
     n = 1
-    while work.exists() or final.exists():
+    while True:
+        work, final = (runs / f"{stamp}.partial", runs / stamp) if n == 1 else \
+            (runs / f"{stamp}-{n}.partial", runs / f"{stamp}-{n}")
+        if not final.exists() and not final.with_name(final.name + ".failed").exists():
+            try:
+                work.mkdir()
+                break
+            except FileExistsError:
+                pass
         n += 1
-        work, final = runs / f"{stamp}-{n}.partial", runs / f"{stamp}-{n}"
-    work.mkdir()
     # The kernels inherit this environment: one OpenMP thread (k-means is far slower with two on
     # these machines), a non-interactive matplotlib, and the project root.
     env_keep = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
@@ -326,12 +418,23 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
                                              encoding="utf-8")
         work.rename(final)
         _switch_latest(reports, final)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # A full disk: the folder that filled it is removed (it would keep the disk full).
+            where = exc.filename or work
+            shutil.rmtree(work, ignore_errors=True)
+            echo(f"Échec : disque plein en écrivant dans {where} ; le dossier d'exécution {work} a été supprimé, "
+                 "reports/latest n'a pas changé.")
+            raise BenchmarkError(f"disque plein : impossible d'écrire « {where} » ({exc.strerror or exc}) ; "
+                                 f"libérez de la place puis relancez (dossier d'exécution supprimé : {work})") from None
         failed = work.with_name(work.name.replace(".partial", ".failed"))
         if work.exists():
             work.rename(failed)
-        echo(f"Échec : l'exécution (notebooks exécutés compris) est gardée pour inspection dans {failed} ; "
+        why = " (arrêt demandé)" if isinstance(exc, KeyboardInterrupt) else ""
+        echo(f"Échec{why} : l'exécution (notebooks exécutés compris) est gardée pour inspection dans {failed} ; "
              "reports/latest n'a pas changé.")
+        if isinstance(exc, OSError) and not exc.filename:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(work)) from None
         raise
     finally:
         for k, v in env_keep.items():

@@ -413,13 +413,13 @@ class ScoringSettings(Strict):
 
 
 class RobustnessSettings(Strict):
-    n_draws: int = Field(gt=0)
+    n_draws: StrictInt = Field(gt=0)
     weight_scheme: Literal["multiplicative", "dirichlet", "simplex"]
     noise_factor: float = Field(gt=0, lt=1)
     dirichlet_concentration: float = Field(gt=0)
     top_k: int = Field(gt=0)
-    sobol_n: int = Field(gt=0)
-    sobol_bootstrap: int = Field(gt=0)
+    sobol_n: StrictInt = Field(gt=0)
+    sobol_bootstrap: StrictInt = Field(gt=0)
     methods: list[Literal["arithmetic", "geometric", "topsis", "promethee"]]
     normalisations: list[Literal["goalposts", "minmax", "zscore", "rank"]]
     stability_threshold: float = Field(gt=0, le=1)
@@ -439,6 +439,14 @@ class ValidationSettings(Strict):
     max_year: int
     max_population: float = Field(gt=0)
     min_source_length: int = Field(ge=1)
+    max_amount: float = Field(default=1.0e12, gt=0, le=1e15)
+    max_envelope_years: float = Field(default=20, gt=0, le=100)
+    max_weight: float = Field(default=1000, gt=0, le=1e9)
+    max_name_length: int = Field(default=300, ge=20, le=10_000)
+    # Run sizes the team's machine holds (2 cores, a few GB): above, memory blows up.
+    max_n_draws: int = Field(default=200_000, ge=1, le=10_000_000)
+    max_sobol_n: int = Field(default=16_384, ge=1, le=1_000_000)
+    max_sobol_bootstrap: int = Field(default=5_000, ge=1, le=1_000_000)
 
 
 class RedundancySettings(Strict):
@@ -478,8 +486,9 @@ class ReportParams(Strict):
     profile: StrictStr
     method: Literal["arithmetic", "geometric", "topsis", "promethee"]
     normalisation: Literal["goalposts", "minmax", "zscore", "rank"]
-    seed: StrictInt
-    n_draws: int = Field(gt=0)
+    # numpy seeds are non-negative 32-bit… 128-bit integers; a negative seed fails in the notebooks.
+    seed: StrictInt = Field(ge=0, lt=2**63)
+    n_draws: StrictInt = Field(gt=0)
     families: list[StrictStr]
     language: Literal["fr"]
     data_dir: StrictStr = "data"
@@ -490,6 +499,9 @@ class ReportParams(Strict):
     def _non_empty(cls, v):
         if not v:
             raise ValueError("au moins une famille")
+        twice = sorted({f for f in v if v.count(f) > 1})
+        if twice:
+            raise ValueError("famille citée deux fois : " + ", ".join(twice))
         return v
 
 

@@ -37,6 +37,102 @@ from .yamlio import DEFAULT_MAX_BYTES
 
 _URL = re.compile(r"^https?://\S+$")
 
+# --------------------------------------------------------------------------- links (one rule everywhere)
+
+#: Characters a URL never holds as written in a file: whitespace, angle brackets, double quote,
+#: backtick, backslash. The apostrophe is a legal URL character (RFC 3986 sub-delims, used in
+#: French page names); the report escapes it in attributes like any other text.
+_URL_FORBIDDEN = re.compile(r"[\s<>\"`\\]")
+#: A text that begins with a URL scheme (``javascript:``, ``data:``, ``file:``, ``mailto:``…).
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(?=\S)")
+#: Targets of markdown links ``[texte](cible)`` and autolinks ``<cible>`` in free texts.
+_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|<([A-Za-z][A-Za-z0-9+.\-]*:[^>\s]*)>")
+#: Keys whose text is a source or an address (checked by :func:`url_problem`).
+LINK_KEYS = {"source": True, "url": False}  # key -> a citation is allowed instead of a URL
+
+
+def url_problem(text: str, citation_allowed: bool = True) -> tuple[str, str] | None:
+    """Why ``text`` is not an acceptable source or address, or None if it is.
+
+    A source is either a well-formed ``http``/``https`` URL (no whitespace, no ``<``, ``>`` or
+    quotes, a host) or, when ``citation_allowed``, a citation that does not look like a link
+    and is never turned into one. Any other scheme (``javascript:``, ``data:``, ``file:``,
+    ``vbscript:``…) is refused: the report would make it a link that runs script or reads the
+    disk. This is the only place the rule is written.
+
+    Returns
+    -------
+    (message, expected) or None
+    """
+    from urllib.parse import urlsplit
+
+    t = text.strip()
+    expected = "une URL http(s)://hôte/… sans espace, < > ni guillemets" + (
+        ", ou une référence de document" if citation_allowed else "")
+    m = _SCHEME.match(t)
+    looks_like_link = t.lower().startswith("http") or m is not None or "://" in t
+    if not looks_like_link:
+        if citation_allowed:
+            return None
+        return "adresse invalide : une URL http(s) complète est attendue", expected
+    if m is not None and m.group(1).lower() not in ("http", "https"):
+        return (f"lien refusé : seul http ou https est accepté (« {m.group(1).lower()}: » ouvrirait un script, "
+                "des données ou un fichier local)", expected)
+    if not re.match(r"^https?://", t, flags=re.I):
+        return "URL mal formée : elle doit commencer par « http:// » ou « https:// »", expected
+    if _URL_FORBIDDEN.search(t):
+        return "URL mal formée : espace, tabulation, < >, guillemet droit ou barre oblique inverse dans l'adresse", expected
+    try:
+        parts = urlsplit(t)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or "." not in host and host != "localhost":
+        return "URL mal formée : le nom d'hôte manque ou est invalide", expected
+    return None
+
+
+def link_target_problem(target: str) -> tuple[str, str] | None:
+    """The rule for the target of a markdown link in a free text: an http(s) URL or ``#ancre``."""
+    if target.startswith("#") or not target:
+        return None
+    return url_problem(target, citation_allowed=False)
+
+
+def check_links(data, file: str, doc=None, case_id: str | None = None, loc=()) -> list[Problem]:
+    """Every source, address and markdown link of a parsed YAML file, by :func:`url_problem`.
+
+    Walks the raw data, so it covers cases (sources of every record and alternative, ``url``),
+    ``sources.yml``, the criteria catalogue, designs and the territory profile alike.
+    """
+    out: list[Problem] = []
+    if isinstance(data, dict):
+        if case_id is None and not loc and isinstance(data.get("id"), str):
+            case_id = data["id"]
+        for k, v in data.items():
+            if isinstance(v, str) and k in LINK_KEYS:
+                pb = url_problem(v, citation_allowed=LINK_KEYS[k])
+                if pb:
+                    out.append(_link_problem(file, doc, case_id, loc + (k,), pb, v))
+                    continue
+            out += check_links(v, file, doc, case_id, loc + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += check_links(v, file, doc, case_id, loc + (i,))
+    elif isinstance(data, str) and ("](" in data or "<" in data):
+        for m in _MD_LINK.finditer(data):
+            target = m.group(1) if m.group(1) is not None else m.group(2)
+            pb = link_target_problem(target)
+            if pb:
+                out.append(_link_problem(file, doc, case_id, loc, ("lien de texte refusé — " + pb[0], pb[1]), target))
+    return out
+
+
+def _link_problem(file, doc, case_id, loc, pb, found) -> Problem:
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else (("." if i else "") + str(p)) for i, p in enumerate(loc))
+    return Problem(file, pb[0], case_id=case_id, field=dotted or None,
+                   line=doc.line_of(loc) if doc is not None else None, expected=pb[1], found=short(found))
+
 
 @dataclass
 class Project:
@@ -239,6 +335,7 @@ def check_case(case: Case, doc, file: str, path: Path, *, catalogue: Catalogue |
             out.append(Problem(file, f"incohérence : {n2} ({v2}) dépasse {n1} ({v1}) pour la même année",
                                case_id=cid, field=f"outcomes.{n2}", line=line("outcomes", n2),
                                expected=f"≤ {v1}", found=str(v2)))
+    out += check_case_bounds(case, file, line, settings)
     d = case.design
     if (d.funding_rate and d.funding_rate_max and isinstance(d.funding_rate.value, (int, float))
             and isinstance(d.funding_rate_max.value, (int, float)) and d.funding_rate_max.value < d.funding_rate.value):
@@ -267,6 +364,166 @@ def check_case(case: Case, doc, file: str, path: Path, *, catalogue: Catalogue |
                 out.append(Problem(file, "une note de grille doit être « coded », avec la preuve citée dans note",
                                    case_id=cid, field=fpath + ".confidence", line=ln,
                                    expected="coded", found=short(f.confidence)))
+    return out
+
+
+#: ISO 4217 codes of the currencies in use (a case's amounts are in one of them).
+ISO_4217 = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
+CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD
+GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT
+LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
+NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
+STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD
+XCG XOF XPF YER ZAR ZMW ZWG
+""".split())
+
+#: Fields holding an amount of money, bounded by ``validation.max_amount``.
+AMOUNT_FIELDS = ("design.envelope", "design.investment_budget", "design.project_cap", "design.project_min",
+                 "outcomes.organisation_cost")
+
+
+def _num(f):
+    if f is None or isinstance(f.value, bool) or not isinstance(f.value, (int, float)):
+        return None
+    v = f.value
+    return v if v == v and v not in (float("inf"), float("-inf")) else None
+
+
+def _has_formula(text: str | None) -> bool:
+    """Two ``$`` in a label: matplotlib would read the text between them as a formula."""
+    return bool(text) and text.count("$") >= 2
+
+
+def check_case_bounds(case: Case, file: str, line, settings: Settings | None) -> list[Problem]:
+    """Numbers no real file holds, and checks across fields (each names both fields)."""
+    out: list[Problem] = []
+    cid = case.id
+    vs = settings.validation if settings else None
+    max_amount = vs.max_amount if vs else 1e12
+
+    def p(msg, fpath, loc, expected, found):
+        out.append(Problem(file, msg, case_id=cid, field=fpath, line=line(*loc), expected=expected, found=found))
+
+    max_len = vs.max_name_length if vs else 300
+    for name in ("name", "short_name", "territory"):
+        text = getattr(case, name)
+        if text is None:
+            continue
+        if len(text) > max_len:
+            p("texte trop long pour un nom (réglage validation.max_name_length)", name, (name,),
+              f"au plus {max_len} caractères", f"{len(text)} caractères")
+        if _has_formula(text):
+            p("deux « $ » dans un nom : les graphiques liraient une formule ; écrivez « USD » ou « dollars »",
+              name, (name,), "au plus un « $ »", short(text))
+    currency = case.design.currency
+    if currency not in ISO_4217:
+        p("devise inconnue : un code ISO 4217 à trois lettres majuscules est attendu", "design.currency",
+          ("design", "currency"), "EUR, USD, GBP, CHF…", short(currency))
+    for path in AMOUNT_FIELDS:
+        v = _num(case.fact(path))
+        if v is not None and v > max_amount:
+            p("montant invraisemblable (réglage validation.max_amount de settings.yml)", path + ".value",
+              tuple(path.split(".")), f"au plus {max_amount:g}", f"{v:g}")
+    years = _num(case.design.envelope_period_years)
+    if years is not None:
+        max_years = vs.max_envelope_years if vs else 20
+        if years <= 0 or years > max_years:
+            p("période de l'enveloppe invalide : le montant par habitant et par an la divise",
+              "design.envelope_period_years.value", ("design", "envelope_period_years"),
+              f"un nombre d'années > 0 et ≤ {max_years:g}", f"{years:g}")
+    pop = _num(case.population)
+    o = case.outcomes
+    for name in ("voters_count", "participants"):
+        n = _num(getattr(o, name))
+        if pop is not None and n is not None and n > pop:
+            p(f"incohérence : outcomes.{name} ({n:g}) dépasse population ({pop:g})", f"outcomes.{name}.value",
+              ("outcomes", name), f"≤ population ({pop:g})", f"{n:g}")
+    delivered, retained = _num(o.projects_delivered), _num(o.projects_retained)
+    if delivered is not None and retained is not None and delivered > retained:
+        p(f"incohérence : outcomes.projects_delivered ({delivered:g}) dépasse outcomes.projects_retained "
+          f"({retained:g})", "outcomes.projects_delivered.value", ("outcomes", "projects_delivered"),
+          f"≤ projects_retained ({retained:g})", f"{delivered:g}")
+    return out
+
+
+def check_settings(st: Settings, file: str, doc=None) -> list[Problem]:
+    """Checks across fields of settings.yml and the run sizes the machine can hold."""
+    out: list[Problem] = []
+    vs = st.validation
+
+    def p(msg, loc, expected, found):
+        out.append(Problem(file, msg, field=".".join(loc), line=doc.line_of(loc) if doc else None,
+                           expected=expected, found=found))
+
+    pm = st.scoring.promethee
+    if pm.q > pm.p:
+        p("PROMETHEE : le seuil d'indifférence q dépasse le seuil de préférence p (les deux champs "
+          "scoring.promethee.q et scoring.promethee.p)", ("scoring", "promethee", "q"), f"q ≤ p ({pm.p:g})",
+          f"q = {pm.q:g}")
+    ty = st.typology
+    if ty.k_min > ty.k_max:
+        p("typologie : typology.k_min dépasse typology.k_max", ("typology", "k_min"), f"≤ k_max ({ty.k_max})",
+          str(ty.k_min))
+    if st.robustness.n_draws > vs.max_n_draws:
+        p("trop de tirages : au-delà, la mémoire de la machine (2 cœurs, quelques Go) ne suffit pas "
+          "(borne : validation.max_n_draws)", ("robustness", "n_draws"), f"au plus {vs.max_n_draws}",
+          str(st.robustness.n_draws))
+    if st.robustness.sobol_n > vs.max_sobol_n:
+        p("échantillon de Sobol trop grand : au-delà, la mémoire de la machine (2 cœurs, quelques Go) ne suffit "
+          "pas (borne : validation.max_sobol_n)", ("robustness", "sobol_n"), f"au plus {vs.max_sobol_n}",
+          str(st.robustness.sobol_n))
+    if st.robustness.sobol_bootstrap > vs.max_sobol_bootstrap:
+        p("trop de rééchantillonnages de Sobol : au-delà, la machine (2 cœurs) y passe des heures "
+          "(borne : validation.max_sobol_bootstrap)", ("robustness", "sobol_bootstrap"),
+          f"au plus {vs.max_sobol_bootstrap}", str(st.robustness.sobol_bootstrap))
+    if st.explorer.n_draws > vs.max_n_draws:
+        p("trop de tirages (borne : validation.max_n_draws)", ("explorer", "n_draws"),
+          f"au plus {vs.max_n_draws}", str(st.explorer.n_draws))
+    return out
+
+
+def check_report_params(rp: ReportParams, file: str, settings: Settings | None, doc=None) -> list[Problem]:
+    """report.yml (or ``--set``): run size bounded by what the machine holds."""
+    if settings is None:
+        return []
+    mx = settings.validation.max_n_draws
+    if rp.n_draws > mx:
+        return [Problem(file, "trop de tirages : au-delà, la mémoire de la machine (2 cœurs, quelques Go) ne "
+                        "suffit pas (borne : validation.max_n_draws de settings.yml)", field="n_draws",
+                        line=doc.line_of(("n_draws",)) if doc else None, expected=f"au plus {mx}",
+                        found=str(rp.n_draws))]
+    return []
+
+
+def check_templates(data, file: str, doc=None, loc=()) -> list[Problem]:
+    """Rule texts are filled with ``str.format``: only plain ``{nom}`` fields are allowed.
+
+    A format spec (``{median:>1000000000}``) would make a gigabyte of text; a conversion or an
+    attribute access (``{x!r}``, ``{x.__class__}``) has no place in a French sentence.
+    """
+    import string
+
+    out: list[Problem] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out += check_templates(v, file, doc, loc + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += check_templates(v, file, doc, loc + (i,))
+    elif isinstance(data, str) and "{" in data:
+        try:
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(data) if f is not None]
+        except ValueError as exc:
+            fields, bad = [], str(exc)
+            out.append(Problem(file, "accolade mal fermée dans un texte à trous", field=".".join(map(str, loc)),
+                               line=doc.line_of(loc) if doc else None, expected="{nom}", found=bad))
+        for f, spec, conv in fields:
+            if spec or conv or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", f):
+                whole = "{" + f + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+                out.append(Problem(file, "champ de texte à trous refusé : seul « {nom} » est accepté (pas de format "
+                                   "ni de conversion)", field=".".join(map(str, loc)),
+                                   line=doc.line_of(loc) if doc else None, expected="{nom}", found=short(whole)))
     return out
 
 
@@ -333,19 +590,44 @@ def check_catalogue(cat: Catalogue, doc, file: str, families: Families | None, s
     return out
 
 
-def check_profile(pr: Profile, doc, file: str, path: Path, cat: Catalogue | None) -> list[Problem]:
+def check_profile(pr: Profile, doc, file: str, path: Path, cat: Catalogue | None,
+                  settings: Settings | None = None) -> list[Problem]:
     out = []
 
     def p(msg, field=None, loc=(), **kw):
         out.append(Problem(file, msg, case_id=pr.id, field=field, line=doc.line_of(loc) if doc else None, **kw))
 
+    max_weight = settings.validation.max_weight if settings else 1000
+    max_name_length = settings.validation.max_name_length if settings else 300
     if path.stem != pr.id:
         p("le nom du fichier ne correspond pas à l'identifiant du profil", "id", ("id",),
           expected=f"{pr.id}.yml", found=path.name)
     ws = pr.dimension_weights
+    max_w = max_weight
+
+    def bad_weight(group, k, v) -> bool:
+        if v != v or v in (float("inf"), float("-inf")) or abs(v) > max_w:
+            p("poids invalide : un nombre fini et raisonnable est attendu (réglage validation.max_weight)",
+              f"{group}.{k}", (group, k), expected=f"entre 0 et {max_w:g}", found=str(v))
+            return True
+        return False
+
+    if any(bad_weight("dimension_weights", k, v) for k, v in list(ws.items())) | \
+            any(bad_weight("criterion_weights", k, v) for k, v in list(pr.criterion_weights.items())):
+        return out
     for k, v in ws.items():
         if v < 0:
             p("poids négatif", f"dimension_weights.{k}", ("dimension_weights", k), expected="≥ 0", found=str(v))
+    for name in ("label_fr", "label_en"):
+        text = getattr(pr, name)
+        if text is not None and not text.strip():
+            p("libellé vide", name, (name,), expected="un libellé", found='""')
+        elif text is not None and len(text) > max_name_length:
+            p("libellé trop long (réglage validation.max_name_length)", name, (name,),
+              expected=f"au plus {max_name_length} caractères", found=f"{len(text)} caractères")
+        elif _has_formula(text):
+            p("deux « $ » dans un libellé : les graphiques liraient une formule", name, (name,),
+              expected="au plus un « $ »", found=short(text))
     if all(v <= 0 for v in ws.values()):
         p("tous les poids sont nuls ou négatifs : au moins une dimension doit compter", "dimension_weights",
           ("dimension_weights",), expected="au moins un poids > 0", found=str(dict(ws)))
@@ -400,7 +682,7 @@ def classify(path: Path) -> str:
 
 def _yaml_files(p: Path) -> list[Path]:
     if p.is_dir():
-        return sorted(x for x in p.rglob("*") if x.suffix in (".yml", ".yaml") and x.is_file()
+        return sorted(x for x in p.rglob("*") if x.suffix.lower() in (".yml", ".yaml") and x.is_file()
                       and not any(part.startswith(".") for part in x.relative_to(p).parts))
     return [p]
 
@@ -421,19 +703,37 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
     proj = Project(root=root)
     P = proj.problems
     bench = root / "benchmark"
+    # An import killed part-way is finished (journal committed) or undone (temporaries only)
+    # before anything is read: the data folder is never seen half-written.
+    from .safeio import recover_writes
 
-    settings, _, pr = load_model(bench / "settings.yml", Settings, root)
+    try:
+        replayed, _removed = recover_writes(root / "data" / "cases")
+    except OSError as exc:
+        P.append(Problem(rel(root / "data" / "cases", root), f"reprise d'une écriture interrompue impossible ({exc})"))
+    else:
+        if replayed:
+            P.append(Problem(rel(root / "data" / "cases", root), f"import interrompu terminé : {replayed} fichier(s) "
+                             "renommé(s) d'après le journal", severity="warning"))
+
+    settings, sdoc, pr = load_model(bench / "settings.yml", Settings, root)
     P += pr
+    if settings is not None:
+        P += check_settings(settings, rel(bench / "settings.yml", root), sdoc)
     proj.settings = settings
     max_bytes = settings.validation.max_file_bytes if settings else DEFAULT_MAX_BYTES
     families, _, pr = load_model(bench / "families.yml", Families, root, max_bytes)
     P += pr
     proj.families = families
-    sources, _, pr = load_model(bench / "sources.yml", Sources, root, max_bytes)
+    sources, sodoc, pr = load_model(bench / "sources.yml", Sources, root, max_bytes)
     P += pr
+    if sodoc is not None:
+        P += check_links(sodoc.data, rel(bench / "sources.yml", root), sodoc)
     proj.sources = sources
     cat, cdoc, pr = load_model(bench / "criteria.yml", Catalogue, root, max_bytes)
     P += pr
+    if cdoc is not None:
+        P += check_links(cdoc.data, rel(bench / "criteria.yml", root), cdoc)
     if cat is not None:
         P += check_catalogue(cat, cdoc, rel(bench / "criteria.yml", root), families, sources)
     proj.catalogue = cat
@@ -449,6 +749,28 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
     else:
         targets = _yaml_files(bench / "profiles") + _yaml_files(bench / "designs") + \
             _yaml_files(root / "data" / "cases") + [bench / "report.yml"]
+        # Territory files: only their links here (their model is checked by recommend.py below).
+        from .yamlio import read_yaml
+
+        for tpath in _yaml_files(bench / "territory"):
+            tdoc, _ = read_yaml(tpath, rel(tpath, root), max_bytes)
+            if tdoc is not None:
+                P += check_links(tdoc.data, rel(tpath, root), tdoc)
+        if (bench / "recommendations.yml").exists():
+            rdoc, _ = read_yaml(bench / "recommendations.yml", rel(bench / "recommendations.yml", root), max_bytes)
+            if rdoc is not None:
+                P += check_templates(rdoc.data, rel(bench / "recommendations.yml", root), rdoc)
+    cases_root = (root / "data" / "cases").resolve()
+    kept = []
+    for path in targets:
+        # Case files are « .yml »: another spelling (.yaml, .YML) would be read by one tool and
+        # skipped by another (and left out of the data fingerprint), so it is refused, located.
+        if path.suffix != ".yml" and path.suffix.lower() in (".yml", ".yaml"):
+            P.append(Problem(rel(path, root), "extension de fichier non acceptée : renommez le fichier en « .yml »",
+                             expected=f"{path.stem}.yml", found=path.name))
+            continue
+        kept.append(path)
+    targets = kept
 
     seen_ids: dict[str, str] = {}
     design_paths: list[Path] = []
@@ -461,7 +783,7 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
             pr_obj, doc, pr = load_model(path, Profile, root, max_bytes)
             P += pr
             if pr_obj is not None:
-                P += check_profile(pr_obj, doc, file, path, cat)
+                P += check_profile(pr_obj, doc, file, path, cat, settings)
                 proj.profiles[pr_obj.id] = pr_obj
         elif kind == "design":
             design_paths.append(path)  # after the cases: a status quo reads its reference case
@@ -472,6 +794,8 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
             if obj is None:
                 continue
             P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings)
+            P += check_links(doc.data, file, doc)
+            P += _check_case_folder(path, cases_root, families, file, obj.id)
             if obj.id in seen_ids:
                 P.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
                                  line=doc.line_of(("id",)), expected="un identifiant unique",
@@ -483,6 +807,8 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
         elif kind == "report":
             rp, doc, pr = load_model(path, ReportParams, root, max_bytes)
             P += pr
+            if rp is not None:
+                P += check_report_params(rp, file, settings, doc)
             proj.report = rp
         else:
             # territory / recommendations: checked by their own modules; here only readable YAML.
@@ -504,6 +830,8 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
         if obj is None:
             continue
         P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings, ex_ante=True)
+        if doc is not None:
+            P += check_links(doc.data, file, doc)
         proj.designs[obj.id] = obj
 
     if not paths:
@@ -543,6 +871,22 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
     from .provenance import validate_evidence
     P += validate_evidence(proj)
     return proj
+
+
+def _check_case_folder(path: Path, cases_root: Path, families: Families | None, file: str, cid: str) -> list[Problem]:
+    """A case file lives in ``data/cases/<famille>/``: not directly in data/cases, not in an unknown folder."""
+    try:
+        parts = path.resolve().relative_to(cases_root).parts
+    except ValueError:
+        return []  # a file given outside data/cases (checked alone)
+    if len(parts) < 2:
+        return [Problem(file, "cas placé directement dans data/cases : rangez-le dans le dossier de sa famille",
+                        case_id=cid, expected="data/cases/<famille>/" + path.name, found=file)]
+    if families is not None and (len(parts) != 2 or parts[0] not in families.ids):
+        return [Problem(file, "dossier de famille inconnu : les cas vont dans data/cases/<famille>/"
+                        + _suggest(parts[0], families.ids), case_id=cid,
+                        expected="un dossier parmi : " + ", ".join(families.ids), found="/".join(parts[:-1]) + "/")]
+    return []
 
 
 def _mentions_status_quo(path: Path) -> bool:
