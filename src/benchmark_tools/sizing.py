@@ -36,8 +36,9 @@ COMMUNES_FACT = "communes"
 INVESTMENT_FACT = "investment_budget"
 BANDS_FACT = "communes_by_population_band"
 
-#: Hosts accepted as primary sources for the population (INSEE or the Métropole itself).
-PRIMARY_POPULATION_HOSTS = ("insee.fr", "metropole.rennes.fr")
+#: Hosts accepted as primary sources for the population (INSEE, the ministry's file of the
+#: intercommunalities that reproduces the INSEE legal populations, or the Métropole itself).
+PRIMARY_POPULATION_HOSTS = ("insee.fr", "collectivites-locales.gouv.fr", "metropole.rennes.fr")
 
 QUARTILE_LABELS = {"q1": "premier quartile", "median": "médiane", "q3": "troisième quartile"}
 
