@@ -106,9 +106,15 @@ def test_missing_territory_facts_are_listed_never_assumed(tmp_path):
         assert all(sc.yearly_cost is None for sc in fs.scenarios)
 
 
-def test_secondary_population_source_is_flagged(two_populations):
-    a, _ = two_populations
-    _, _, _, s = _sized(a)
+def test_secondary_population_source_is_flagged(tmp_path):
+    root = make_note_project(tmp_path / "p")
+    path = root / "benchmark" / "territory" / "rennes_metropole.yml"
+    text = path.read_text(encoding="utf-8")
+    primary = "https://www.collectivites-locales.gouv.fr/institutions/liste-et-composition-des-epci-fiscalite-propre"
+    _, _, _, s = _sized(root)
+    assert not any(m.startswith("Population légale INSEE") for m in s.missing)
+    path.write_text(text.replace(primary, "https://banquedesterritoires.fr/une-page-de-presse", 1), encoding="utf-8")
+    _, _, _, s = _sized(root)
     assert any(m.startswith("Population légale INSEE") for m in s.missing)
 
 
