@@ -316,6 +316,9 @@ def _seeds(seed):
     if isinstance(seed, np.random.Generator):
         a, b = seed.spawn(2)
         return a, b
+    if isinstance(seed, np.random.SeedSequence):
+        a, b = seed.spawn(2)
+        return np.random.default_rng(a), np.random.default_rng(b)
     return seed, np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 

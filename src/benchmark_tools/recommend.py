@@ -1189,21 +1189,36 @@ class RecommendationSet:
             "Préconisation": r.text, "Effort": r.effort, "Horizon": HORIZON_LABELS[r.horizon],
             "Arbitrages": " ".join(r.tradeoffs), "Cas d'appui": ", ".join(s.case_id for s in r.supports),
             "Critères": ", ".join(r.criteria), "Sources": " ; ".join(r.sources), "Type de règle": r.rule_type,
+            "Part des tirages où elle est retenue": r.retention,
+            "Statut": ("—" if r.retention is None or self.stability is None else
+                       ("prioritaire" if r.retention >= self.stability.min_share else "piste")),
         } for r in self.recommendations], columns=["id", "Famille", "Priorité", "Titre", "Préconisation", "Effort",
                                                     "Horizon", "Arbitrages", "Cas d'appui", "Critères", "Sources",
-                                                    "Type de règle"])
+                                                    "Type de règle", "Part des tirages où elle est retenue", "Statut"])
 
     # ---------------------------------------------------------------- rendering
     def _header_lines(self, e) -> list[str]:
         ev = self.evidence
         leaders = ", ".join(e(project_name) for project_name in
                             ev.leaders_table.loc[ev.leaders_table["Groupe"] == "tête", "Cas"]) or "aucun"
+        from .joint import PRIOR_LABELS
+
+        mc_what = ("Monte Carlo sur les poids" if ev.prior == "none" else
+                   "Monte Carlo conjoint sur les poids et les critères non documentés, a priori : "
+                   f"{PRIOR_LABELS.get(ev.prior, ev.prior)}")
         lines = [
             f"Groupe de tête robuste : cas dont la probabilité d'être parmi les {ev.top_k} premiers "
-            f"(Monte Carlo, {ev.n_draws} tirages, graine {ev.seed}, profil « {e(ev.profile_id)} », méthode "
+            f"({mc_what} ; {ev.n_draws} tirages, graine {ev.seed}, profil « {e(ev.profile_id)} », méthode "
             f"{e(ev.method)}, normalisation {e(ev.normalisation)}) atteint {_share(ev.p_top_k_min)} : "
             f"{len(ev.leader_ids)} cas — {leaders}.",
         ]
+        st = self.stability
+        if st is not None:
+            lines.append(
+                f"Stabilité des préconisations : dans {st.n_draws} tirages (sous-échantillon à graine fixée), le groupe "
+                f"de tête est recalculé (les {st.group_size} meilleurs cas hors Rennes du tirage) et les règles "
+                f"réévaluées ; une préconisation retenue dans au moins {_share(st.min_share)} des tirages est "
+                "prioritaire, les autres sont des pistes à vérifier.")
         if ev.coverage_threshold != ev.engine_coverage_threshold:
             lines.append(
                 f"Seuil de couverture retenu pour désigner les meneurs : {_share(ev.coverage_threshold)} des critères "
@@ -1242,6 +1257,12 @@ class RecommendationSet:
             out.append(f"{h3}{i}. {e(r.title)} (priorité {r.priority}, effort {r.effort}, "
                        f"{HORIZON_LABELS[r.horizon].lower()})")
             out.append("")
+            if r.retention is not None and self.stability is not None:
+                if r.retention >= self.stability.min_share:
+                    out.append(f"Prioritaire : retenue dans {_share(r.retention)} des tirages.")
+                else:
+                    out.append(f"Piste : {e(self.lead_reason(r))}.")
+                out.append("")
             out.append(e(r.text))
             for t in r.tradeoffs:
                 out.append("")
@@ -1583,17 +1604,22 @@ class PreconisationStability:
         return self.shares.get(rule_id, 0.0) >= self.min_share
 
 
-def draw_leader_groups(ranks: np.ndarray, eligible: np.ndarray, group_size: int) -> list[tuple[int, ...]]:
-    """The leader group of each draw: the ``group_size`` best-ranked eligible cases (positions).
+def leader_group_counts(ranks: np.ndarray, eligible: np.ndarray, group_size: int) -> dict[tuple[int, ...], int]:
+    """The leader group of each draw and how many draws have it: ``{positions: count}``.
 
-    ``ranks`` (S, n) competition ranks (0 = not ranked); ``eligible`` (n,) bool (non-Rennes
-    cases). Ties at the boundary are broken by case order (stable sort), so every group has
-    ``group_size`` members when enough cases are ranked.
+    A draw's group is its ``group_size`` best-ranked eligible cases (``eligible`` (n,) bool:
+    non-Rennes cases; ``ranks`` (S, n) competition ranks, 0 = not ranked). Ties at the
+    boundary are broken by case order (stable sort). Vectorised: one argsort and one
+    ``np.unique`` over the rows.
     """
-    key = np.where((ranks > 0) & eligible[None, :], ranks, np.iinfo(np.int64).max)
+    big = np.iinfo(np.int64).max
+    key = np.where((ranks > 0) & eligible[None, :], ranks, big)
     order = np.argsort(key, axis=1, kind="stable")[:, :group_size]
-    ok = np.take_along_axis(key, order, axis=1) < np.iinfo(np.int64).max
-    return [tuple(sorted(int(j) for j, g in zip(row, good, strict=True) if g)) for row, good in zip(order, ok, strict=True)]
+    ok = np.take_along_axis(key, order, axis=1) < big
+    # Unranked slots become -1 (dropped below); sorting makes a group independent of its order.
+    rows = np.sort(np.where(ok, order, -1), axis=1)
+    uniq, counts = np.unique(rows, axis=0, return_counts=True)
+    return {tuple(int(j) for j in row if j >= 0): int(c) for row, c in zip(uniq, counts, strict=True)}
 
 
 def preconisation_stability(ev: FamilyEvidence, cfg: RecommendationConfig, territory, project,
@@ -1607,8 +1633,6 @@ def preconisation_stability(ev: FamilyEvidence, cfg: RecommendationConfig, terri
     the documented values only (a préconisation never quotes a drawn value); what the draws
     change is who leads. Rules are evaluated once per distinct group met.
     """
-    from collections import Counter
-
     ctx = ev.context
     rs = project.settings.robustness
     mc = ctx.mc
@@ -1618,8 +1642,7 @@ def preconisation_stability(ev: FamilyEvidence, cfg: RecommendationConfig, terri
     rows = np.sort(rng.choice(k, size=s, replace=False))
     eligible = np.array([c not in ctx.baseline_ids for c in ctx.ids])
     size = max(len(ev.leader_ids), int(cfg.leaders.min_leaders))
-    groups = draw_leader_groups(mc.ranks[rows], eligible, size)
-    counts = Counter(groups)
+    counts = leader_group_counts(mc.ranks[rows], eligible, size)
     shares: dict[str, float] = {}
     lead_share: dict[str, float] = {}
     for g, c in counts.items():
@@ -1692,7 +1715,7 @@ def complementarity_paragraph(project, sets: dict[str, RecommendationSet],
             sent = f"Dans les {s['n']} cas documentés, les {label} n'ont pas de type de porteur majoritaire"
         if pe.baseline_support is not None:
             sent += f" ; le dispositif rennais de référence admet : {pe.baseline_support.value}"
-        p1 = [r.title[0].lower() + r.title[1:] for r in rs.recommendations if r.priority == 1]
+        p1 = [r.title[0].lower() + r.title[1:] for r in rs.priorities if r.priority == 1]
         if p1:
             sent += " ; préconisations prioritaires : " + _join_fr(p1)
         elif rs.recommendations:
