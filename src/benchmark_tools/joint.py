@@ -50,7 +50,7 @@ PRIOR_LABELS = {
 }
 # Draws scored per block: bounds the (K, M) and (K, n, D) arrays (memory, cache), not a
 # modelling choice.
-_BLOCK = 2048
+_BLOCK = 512
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,19 +215,28 @@ class JointScorer:
             self._starts, self._groups = starts, g[starts]
         else:
             self._starts = self._groups = np.zeros(0, dtype=int)
-        self._offsets = mm.cell_criterion * mm.table.shape[1]
-        self._lengths = mm.lengths[mm.cell_criterion].astype(np.float64)
-        self._flat = mm.table.ravel()
+        sizes = np.diff(np.r_[self._starts, g.size]) if g.size else np.zeros(0, dtype=int)
+        self._row_passes = [(self._starts[sizes > t] + t, self._groups[sizes > t])
+                            for t in range(int(sizes.max()) if sizes.size else 0)]
+        # Single precision for the (K, M) arrays of the draws: they are the memory traffic of
+        # the analysis; the sums are added to the double-precision documented part.
+        self._offsets = (mm.cell_criterion * mm.table.shape[1]).astype(np.int32)
+        self._lengths = mm.lengths[mm.cell_criterion].astype(np.float32)
+        self._last = (mm.lengths[mm.cell_criterion] - 1).astype(np.int32)
+        self._flat = mm.table.ravel().astype(np.float32)
+        self._coef32 = self.cell_coef.astype(np.float32)
 
     @property
     def n_cells(self) -> int:
         return self.model.n_cells
 
     def cell_values(self, u: np.ndarray) -> np.ndarray:
-        """Prior values (K, M) for uniform numbers u (K, M)."""
-        idx = (u * self._lengths).astype(np.int64)
-        np.minimum(idx, (self._lengths - 1).astype(np.int64), out=idx)
-        return self._flat[idx + self._offsets]
+        """Prior values (K, M) for uniform numbers u (K, M) in [0, 1)."""
+        idx = (np.asarray(u, dtype=np.float32) * self._lengths).astype(np.int32)
+        # u·L can round up to L in single precision: clip to the last value.
+        np.minimum(idx, self._last, out=idx)
+        idx += self._offsets
+        return self._flat.take(idx)
 
     def dimension_scores(self, values: np.ndarray) -> np.ndarray:
         """Dimension scores (K, n, D) with the missing cells at ``values`` (K, M)."""
@@ -235,7 +244,7 @@ class JointScorer:
         n, d = self.base.shape
         s = np.broadcast_to(self.base.ravel(), (k, n * d)).copy()
         if self._starts.size:
-            s[:, self._groups] += np.add.reduceat(values * self.cell_coef, self._starts, axis=1)
+            s[:, self._groups] += np.add.reduceat(values * self._coef32, self._starts, axis=1)
         return s.reshape(k, n, d)
 
     def aggregate(self, s: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -245,10 +254,27 @@ class JointScorer:
 
     def __call__(self, weights: np.ndarray, u: np.ndarray) -> np.ndarray:
         w = np.atleast_2d(np.asarray(weights, dtype=float))
-        out = np.empty((w.shape[0], len(self.case_ids)))
+        n, d = self.base.shape
+        out = np.empty((w.shape[0], n))
+        # Cells × draws layout: each cell's draws are contiguous, so the sums over the cells of
+        # a (case, dimension) group add whole rows; the coefficients are folded into the table.
+        flat = (self.model.table[self.model.cell_criterion] * self.cell_coef[:, None]).astype(np.float32).ravel()
+        off = (np.arange(self.n_cells) * self.model.table.shape[1]).astype(np.int32)[:, None]
+        lengths, last = self._lengths[:, None], self._last[:, None]
+        base = self.base.reshape(n * d, 1)
         for a in range(0, w.shape[0], _BLOCK):  # blocks of draws (memory), not single draws
             b = min(a + _BLOCK, w.shape[0])
-            out[a:b] = self.aggregate(self.dimension_scores(self.cell_values(u[a:b])), w[a:b])
+            st = np.repeat(base, b - a, axis=1)
+            if self._starts.size:
+                idx = (np.asarray(u[a:b], dtype=np.float32).T * lengths).astype(np.int32)
+                np.minimum(idx, last, out=idx)
+                idx += off
+                contrib = flat.take(idx)
+                # Sum each group's rows: one pass per position inside a group (groups hold at
+                # most a few cells), each adding whole rows; faster than reduceat on axis 0.
+                for rows, targets in self._row_passes:
+                    st[targets] += contrib[rows]
+            out[a:b] = self.aggregate(st.reshape(n, d, b - a).transpose(2, 0, 1), w[a:b])
         if self.prior == "none":
             # Today's rule, low-coverage policy included.
             out, ranked = scoring._apply_policy(self.prep, out)
@@ -329,7 +355,9 @@ def draw_joint(scorer: JointScorer, n_draws: int, seed) -> tuple[np.ndarray, np.
     weights = rb.draw_weights(scorer.nominal_weights, n_draws, rs.weight_scheme, rw, rs.noise_factor,
                               rs.dirichlet_concentration, dict(rs.bounds or {}) or None,
                               dimension_ids=scorer.dimension_ids)
-    u = ru.random((int(n_draws), scorer.n_cells))
+    # Drawn cells × draws, returned as its (K, M) transpose: the scorer reads each cell's draws
+    # contiguously.
+    u = ru.random((scorer.n_cells, int(n_draws)), dtype=np.float32).T
     return weights, u
 
 
