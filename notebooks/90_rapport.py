@@ -47,6 +47,18 @@ types = typology(project, params.families, profile=params.profile, normalisation
 positions = [position_design(project, d, params.profile, params.method, params.normalisation, params.n_draws, params.seed)
              for d in sorted(project.designs)]
 recommendations = recommend_all(project, params, params.families)
+# Faits à rechercher : l'effet de chaque donnée manquante sur les conclusions (CSV dans le dossier de l'exécution).
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark_tools.gaps import family_gaps
+from benchmark_tools.uncertainty_report import gaps_annex, missing_priors_section
+
+gaps = {fam: family_gaps(project, fam, params) for fam in recommendations.sets}
+if run_dir and gaps:
+    pd.concat([g.table for g in gaps.values()], ignore_index=True).to_csv(
+        Path(run_dir) / "faits_a_rechercher.csv", index=False)
 
 # %%
 rp.title_page(project, params)
@@ -58,7 +70,7 @@ rp.toc()
 # ## Synthèse
 
 # %%
-rp.executive_summary(project, analyses, params, recommendations)
+rp.executive_summary(project, analyses, params, recommendations, gaps)
 
 # %% [markdown]
 # ## Contexte et méthode
@@ -139,6 +151,7 @@ rp.figure(profile_heatmap(rp.cross_family_profiles(project, analyses)))
 for fa in analyses:
     display(rp.heading(fa.label, 3, anchor="robustesse-" + fa.family))
     display(rp.robustness_words(fa, project))
+    display(missing_priors_section(fa, project.settings.robustness.top_k))
     if fa.sobol is not None and fa.sobol.ST.max() > 0.01:
         display(rp.figure(sobol_bars(fa.sobol)))
 
@@ -197,6 +210,11 @@ rp.recommendations_annex(recommendations)
 
 # %% [markdown]
 # ## Annexes
+#
+# ### Faits à rechercher en priorité
+
+# %%
+gaps_annex(gaps, project, project.settings.robustness.gaps_top)
 
 # %% [markdown]
 # ### Référentiel des critères

@@ -381,7 +381,7 @@ def _all_facts(case):
             yield f
 
 
-def executive_summary(project, analyses, params, recommendations=None) -> Html:
+def executive_summary(project, analyses, params, recommendations=None, gaps=None) -> Html:
     """The one-page synthèse: what was compared, who leads robustly, where Rennes stands, what to do."""
     n_cases = len(project.cases)
     abroad = sum(c.country != "FR" for c in project.cases)
@@ -424,12 +424,10 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
                   f"bougeraient (accord, tau de Kendall : {txt}). Les rangs comparent ce qui est documenté ; les "
                   "préconisations s'appuient sur des pratiques observées, pas sur un rang.</li>")
     if recommendations is not None:
-        for fam, rs in recommendations.sets.items():
-            recs = sorted(rs.recommendations, key=lambda r: r.priority)[:3]
-            if recs:
-                titles = " ; ".join(e(r.title) for r in recs)
-                li.append(f"<li><strong>Préconisations prioritaires — {e(project.families.label(fam, plural=True))}</strong> : "
-                          f"{titles} (détail, preuves et arbitrages dans la partie « Préconisations »).</li>")
+        # Priorities = préconisations retained in ≥ robustness.priority_min_share of the joint draws.
+        from .uncertainty_report import synthese_items
+
+        li += synthese_items(project, analyses, recommendations, gaps)
     li.append(f"<li>Lecture : profil « {e(prof.label_fr if prof else params.profile)} », "
               f"{e(METHOD_LABELS.get(params.method, params.method))} ; un rang n'est donné qu'avec son intervalle.</li>")
     return Html('<div class="synthese"><ul>' + "".join(li) + "</ul></div>")
