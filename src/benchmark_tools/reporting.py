@@ -396,20 +396,23 @@ def executive_summary(project, analyses, params, recommendations=None, gaps=None
                       f"({int(r.ranked.sum())} classé(s)) ; le rapport compare leurs profils par dimension.</li>")
             continue
         mc = fa.monte_carlo
-        lead = [i for i in np.argsort(-mc.p_top_k) if r.ranked[i]][:3]
+        # Every case ranked in the draws counts (joint Monte Carlo: below-threshold cases too, marked).
+        lead = [i for i in np.argsort(-mc.p_top_k, kind="stable") if mc.share_ranked[i] > 0][:3]
         short = fa.names or {}
-        names = ", ".join(f"{e(short.get(r.matrix.case_ids[i], r.matrix.case_names[i]))} ({fmt_pct(mc.p_top_k[i])})"
-                          for i in lead)
+        names = ", ".join(f"{e(short.get(r.matrix.case_ids[i], r.matrix.case_names[i]))} ({fmt_pct(mc.p_top_k[i])}"
+                          + (", peu documenté" if r.low_coverage[i] else "") + ")" for i in lead)
         li.append(f"<li><strong>{e(fa.label)}</strong> ({int(r.ranked.sum())} cas classés sur {len(r.ranked)}) : "
                   f"les plus souvent dans le trio de tête sur les pondérations plausibles sont {names}.</li>")
         ids = list(r.matrix.case_ids)
         for c in project.cases_of(fa.family):
             if c.baseline:
                 i = ids.index(c.id)
-                if r.ranked[i]:
+                if mc.share_ranked[i] > 0:
                     span = ("le même quelles que soient les pondérations plausibles" if mc.rank_p05[i] == mc.rank_p95[i]
-                            else f"entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids")
-                    li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang {int(r.ranks[i])} ({span}).</li>")
+                            else f"entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids"
+                            + ("" if fa.prior == "none" else " et les critères non documentés"))
+                    li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang médian {int(mc.median_rank[i])} "
+                              f"({span}).</li>")
     taus = []
     for fa in analyses:
         mb = fa.missing_bounds

@@ -90,10 +90,11 @@ def missing_priors_section(fa, top_k: int) -> Html:
         parts.append("<p>Aucun cas n'est parmi les premiers dans au moins la moitié des tirages sous les trois "
                      "règles : la tête du classement dépend des critères non documentés.</p>")
     if only_none:
+        one = len(only_none) == 1
         parts.append(f"<p>Dépend des données manquantes : {e(', '.join(only_none))} "
-                     f"{'doit' if len(only_none) == 1 else 'doivent'} sa place de tête à la règle des cas "
-                     "disponibles ; dès que ses critères non documentés prennent des valeurs plausibles, il n'y "
-                     "est plus le plus souvent.</p>")
+                     f"{'doit sa' if one else 'doivent leur'} place de tête à la règle des cas disponibles ; dès "
+                     f"que {'ses' if one else 'leurs'} critères non documentés prennent des valeurs plausibles, "
+                     f"{'il n’y est' if one else 'ils n’y sont'} plus le plus souvent.</p>")
     table = html_table(view, f"{fa.label} : classement selon le traitement des critères non documentés",
                        pct=["Couverture"] + list(col.values()))
     return Html('<div class="encadre">' + "".join(parts) + "</div>" + table.html)
