@@ -120,3 +120,14 @@ def gaps_annex(gaps: dict, project, top: int) -> Html:
                                        f"({len(g.table)} données manquantes, {top} premières)",
                                  pct=["P(changement d'une conclusion)"]).html)
     return Html("".join(blocks))
+
+
+def write_gaps_csv(gaps: dict, run_dir) -> None:
+    """Write every family's missing cells, ranked, to ``<run_dir>/faits_a_rechercher.csv`` (if run_dir)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    if run_dir and gaps:
+        pd.concat([g.table for g in gaps.values()], ignore_index=True).to_csv(
+            Path(run_dir) / "faits_a_rechercher.csv", index=False)
