@@ -71,16 +71,20 @@ def missing_priors_section(fa, top_k: int) -> Html:
     df = getattr(fa, "prior_comparison", None)
     if df is None or not len(df):
         return Html("")
-    view = df.drop(columns=["identifiant"]).head(15)
-    col = {p: f"P(top {top_k}) ({lab})" for p, lab in (("none", "cas disponibles"), ("family", "a priori famille"),
-                                                      ("uniform", "a priori uniforme"))}
+    labels = (("none", "cas disponibles"), ("family", "a priori famille"), ("uniform", "a priori uniforme"))
+    col = {p: f"P(top {top_k}) ({lab})" for p, lab in labels}
+    # One cell per rule: « rang médian (5–95 %) · P(top k) », so the table fits the page.
+    view = df[["Cas", "Couverture"]].head(15).copy()
+    for p, lab in labels:
+        view[lab[0].upper() + lab[1:]] = [f"{r} · {fmt_pct(x)}" for r, x in
+                                          zip(df[f"Rang ({lab})"].head(15), df[col[p]].head(15), strict=True)]
     p = df[[col["none"], col["family"], col["uniform"]]].to_numpy()
     robust = df.loc[(p >= 0.5).all(axis=1), "Cas"].tolist()
     only_none = df.loc[(p[:, 0] >= 0.5) & ~(p[:, 1:] >= 0.5).any(axis=1), "Cas"].tolist()
     parts = ["<p><strong>Trois façons de traiter les critères non documentés.</strong> « Cas disponibles » : le "
              "critère manquant est écarté (règle des rapports précédents) ; « a priori famille » : il prend une valeur "
              "observée chez les cas de la famille qui le documentent ; « a priori uniforme » : n'importe quel niveau "
-             "de la grille. Rang médian (intervalle 5–95 %) et probabilité d'être parmi les "
+             "de la grille. Chaque cellule : rang médian (intervalle 5–95 %) · probabilité d'être parmi les "
              f"{top_k} premiers, sur les mêmes tirages de poids.</p>"]
     if robust:
         parts.append(f"<p>Tient quelle que soit la règle : {e(', '.join(robust))} "
@@ -96,7 +100,7 @@ def missing_priors_section(fa, top_k: int) -> Html:
                      f"que {'ses' if one else 'leurs'} critères non documentés prennent des valeurs plausibles, "
                      f"{'il n’y est' if one else 'ils n’y sont'} plus le plus souvent.</p>")
     table = html_table(view, f"{fa.label} : classement selon le traitement des critères non documentés",
-                       pct=["Couverture"] + list(col.values()))
+                       pct=["Couverture"])
     return Html('<div class="encadre">' + "".join(parts) + "</div>" + table.html)
 
 
