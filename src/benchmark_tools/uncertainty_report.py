@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .joint import PRIOR_LABELS
-from .reporting import Html, html_table
+from .reporting import Html, html_table, short_names
 from .textutil import escape_html as e
 from .textutil import fmt_number, fmt_pct
 
@@ -118,8 +118,13 @@ def gaps_annex(gaps: dict, project, top: int) -> Html:
         view = df[["Cas", "Critère", "P(changement d'une conclusion)", "Réduction attendue de l'intervalle",
                    "Preuve qui trancherait", "À qui demander"]].copy()
         view.insert(0, "n°", np.arange(1, len(view) + 1))
-        view["Réduction attendue de l'intervalle"] = [fmt_number(float(x), 1) for x in
+        short = short_names(project.cases_of(fam))
+        view["Cas"] = [short.get(c, n) for c, n in zip(df["identifiant"], df["Cas"], strict=True)]
+        # Shown in ranks, 0 when documenting the cell would not narrow the interval on average (the
+        # CSV keeps the signed estimate).
+        view["Réduction attendue de l'intervalle"] = [fmt_number(max(float(x), 0.0), 1) for x in
                                                        view["Réduction attendue de l'intervalle"]]
+        view = view.rename(columns={"Réduction attendue de l'intervalle": "Rétrécissement attendu de l'intervalle (rangs)"})
         blocks.append(html_table(view, f"{project.families.label(fam, plural=True)} : faits à rechercher en priorité "
                                        f"({len(g.table)} données manquantes, {top} premières)",
                                  pct=["P(changement d'une conclusion)"]).html)
