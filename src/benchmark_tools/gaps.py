@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import robustness as rb
 from .joint import JointScorer, draw_joint
 from .ranking import rank_desc
 from .textutil import fmt_number
@@ -168,8 +167,8 @@ def family_gaps(project, family: str, params=None) -> GapsResult:
         _evidence_for,
         _params,
         _run_rules,
-        leader_group_counts,
         family_evidence,
+        leader_group_counts,
         load_recommendation_config,
         load_territory,
     )

@@ -726,9 +726,9 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
         best documented Rennes instrument of the family). Per design parameter: values among
         leaders and among all non-Rennes cases (monetary values in euros only), and Rennes'.
     """
+    from .joint import joint_from_settings
     from .matrix import DecisionMatrix
     from .pipeline import get_profile
-    from .joint import joint_from_settings
     from .scoring import score
 
     rp = _params(project, params)
