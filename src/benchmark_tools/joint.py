@@ -215,6 +215,10 @@ class JointScorer:
             self._starts, self._groups = starts, g[starts]
         else:
             self._starts = self._groups = np.zeros(0, dtype=int)
+        # The arithmetic mean needs no missing-dimension handling when every case has a score
+        # on every dimension (true whenever each dimension has an applicable criterion).
+        self._fast_arithmetic = (self.method == "arithmetic" and self.prior != "none"
+                                 and bool(np.isfinite(self.base).all()))
         sizes = np.diff(np.r_[self._starts, g.size]) if g.size else np.zeros(0, dtype=int)
         self._row_passes = [(self._starts[sizes > t] + t, self._groups[sizes > t])
                             for t in range(int(sizes.max()) if sizes.size else 0)]
@@ -274,7 +278,12 @@ class JointScorer:
                 # most a few cells), each adding whole rows; faster than reduceat on axis 0.
                 for rows, targets in self._row_passes:
                     st[targets] += contrib[rows]
-            out[a:b] = self.aggregate(st.reshape(n, d, b - a).transpose(2, 0, 1), w[a:b])
+            if self._fast_arithmetic:
+                # Every dimension scored for every case: the weighted mean is one contraction.
+                wb = w[a:b]
+                out[a:b] = np.einsum("ndk,kd->kn", st.reshape(n, d, b - a), wb) / wb.sum(axis=1)[:, None]
+            else:
+                out[a:b] = self.aggregate(st.reshape(n, d, b - a).transpose(2, 0, 1), w[a:b])
         if self.prior == "none":
             # Today's rule, low-coverage policy included.
             out, ranked = scoring._apply_policy(self.prep, out)
