@@ -84,7 +84,9 @@ def cell_gaps(scorer: JointScorer, seed, *, n_draws: int, levels: int, top_k: in
     baseline : bool ndarray (n,), optional
         Rennes' own instruments (their gaps come first when they matter).
     priorities : callable, optional
-        ``priorities(p_top (n,), ranks (K, n)) -> frozenset`` of priority rule ids.
+        ``priorities(p_top (n,), ranks (K, n), case) -> frozenset`` of priority rule ids; ``case``
+        is the position of the case whose cell is fixed (None for the reference run), so that
+        the callable can skip draws whose leader groups cannot have changed.
 
     Returns
     -------
@@ -106,7 +108,7 @@ def cell_gaps(scorer: JointScorer, seed, *, n_draws: int, levels: int, top_k: in
     w0 = _interval_width(r0)
     pt0 = ((r0 > 0) & (r0 <= top_k)).mean(axis=0)
     lead0 = frozenset(np.flatnonzero((pt0 >= p_top_min) & eligible).tolist())
-    prio0 = priorities(pt0, r0) if priorities is not None else frozenset()
+    prio0 = priorities(pt0, r0, None) if priorities is not None else frozenset()
     mm = scorer.model
     d = len(scorer.dimension_ids)
     separable = scorer.method in _SEPARABLE
@@ -133,7 +135,7 @@ def cell_gaps(scorer: JointScorer, seed, *, n_draws: int, levels: int, top_k: in
         lead_change = np.array([frozenset(np.flatnonzero((pt[a] >= p_top_min) & eligible).tolist()) != lead0
                                 for a in range(levels)])
         if priorities is not None:
-            prio_change = np.array([priorities(pt[a], r[a]) != prio0 for a in range(levels)])
+            prio_change = np.array([priorities(pt[a], r[a], i) != prio0 for a in range(levels)])
         else:
             prio_change = np.zeros(levels, dtype=bool)
         rows.append({
@@ -199,15 +201,35 @@ def family_gaps(project, family: str, params=None) -> GapsResult:
 
     min_share = float(rs.priority_min_share)
 
-    def priorities(pt: np.ndarray, ranks: np.ndarray) -> frozenset:
+    big = np.iinfo(np.int64).max
+    ref: dict = {}
+
+    def in_group(ranks: np.ndarray, case: int, size: int) -> np.ndarray:
+        """Whether ``case`` is in each draw's leader group (same tie rule as leader_group_counts)."""
+        key = np.where((ranks > 0) & eligible[None, :], ranks, big)
+        ki = key[:, case:case + 1]
+        before = (key < ki) | ((key == ki) & (np.arange(len(ids)) < case)[None, :])
+        return (before.sum(axis=1) < size) & (ki[:, 0] < big)
+
+    def priorities(pt: np.ndarray, ranks: np.ndarray, case) -> frozenset:
         robust = frozenset(np.flatnonzero((pt >= cfg.leaders.p_top_k_min) & eligible).tolist())
-        kept = kept_rules(robust)
         size = max(len(robust), int(cfg.leaders.min_leaders))
+        if case is None:
+            ref.update(robust=robust, ranks=ranks)
+        elif robust == ref["robust"] and (not eligible[case] or np.array_equal(
+                in_group(ranks, case, size), in_group(ref["ranks"], case, size))):
+            # Only this case's score moved: the others keep their order, so each draw's group
+            # changes only where this case enters or leaves it. Nothing changed: same priorities.
+            return ref["result"]
+        kept = kept_rules(robust)
         count: dict[str, int] = {}
         for g, m in leader_group_counts(ranks, eligible, size).items():
             for rid in kept_rules(frozenset(g)):
                 count[rid] = count.get(rid, 0) + m
-        return frozenset(r for r in kept if count.get(r, 0) / ranks.shape[0] >= min_share)
+        result = frozenset(r for r in kept if count.get(r, 0) / ranks.shape[0] >= min_share)
+        if case is None:
+            ref["result"] = result
+        return result
 
     raw = cell_gaps(scorer, rp.seed, n_draws=int(rs.gaps_draws), levels=int(rs.gaps_levels), top_k=int(rs.top_k),
                     p_top_min=float(cfg.leaders.p_top_k_min), eligible=eligible, baseline=baseline,
