@@ -19,10 +19,6 @@ from .textutil import escape_html as e
 from .textutil import fmt_number, fmt_pct
 
 
-def _names(rs, ids):
-    return [rs._name(c) for c in ids]
-
-
 def synthese_items(project, analyses, recommendations, gaps: dict | None = None) -> list[str]:
     """``<li>`` items of the synthèse about priorities, leads and what would settle them (HTML)."""
     li = []
@@ -39,7 +35,8 @@ def synthese_items(project, analyses, recommendations, gaps: dict | None = None)
     for fam, rs in recommendations.sets.items():
         label = e(project.families.label(fam, plural=True))
         ev = rs.evidence
-        lead = ", ".join(f"{e(rs._name(c))} ({fmt_pct(ev.p_top[c])})" for c in ev.leader_ids) or "aucun cas"
+        short = short_names(project.cases_of(fam))
+        lead = ", ".join(f"{e(short.get(c, rs._name(c)))} ({fmt_pct(ev.p_top[c])})" for c in ev.leader_ids) or "aucun cas"
         li.append(f"<li><strong>{label} — groupe de tête</strong> (probabilité d'être parmi les {ev.top_k} premiers "
                   f"≥ {fmt_pct(ev.p_top_k_min)}, sur les poids et les valeurs manquantes) : {lead}.</li>")
         prio = sorted(rs.priorities, key=lambda r: r.priority)
@@ -59,7 +56,7 @@ def synthese_items(project, analyses, recommendations, gaps: dict | None = None)
                 top = g.table[g.table["P(changement d'une conclusion)"] > 0].head(2)
                 if len(top):
                     what = (" Ce qui trancherait en premier : " + " ; ".join(
-                        f"{e(r['Critère'])} pour {e(r['Cas'])}" for _, r in top.iterrows())
+                        f"{e(r['Critère'])} pour {e(short.get(r['identifiant'], r['Cas']))}" for _, r in top.iterrows())
                         + " (annexe « Faits à rechercher en priorité »).")
             li.append(f"<li style='list-style:none'>↳ Pistes, qui dépendent des critères non documentés (part des "
                       f"tirages où elles sont retenues, sous le seuil de {fmt_pct(share)}) : {items}.{what}</li>")
