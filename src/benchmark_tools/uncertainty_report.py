@@ -42,8 +42,8 @@ def synthese_items(project, analyses, recommendations, gaps: dict | None = None)
         prio = sorted(rs.priorities, key=lambda r: r.priority)
         if prio:
             items = " ; ".join(f"{e(r.title)} (retenue dans {fmt_pct(r.retention)} des tirages)" for r in prio)
-            li.append(f"<li><strong>Préconisations prioritaires — {label}</strong> : {items}. Elles tiennent quelles "
-                      "que soient les valeurs manquantes plausibles.</li>")
+            li.append(f"<li><strong>Préconisations prioritaires — {label}</strong> : {items}. Elles restent retenues "
+                      f"dans au moins {fmt_pct(share)} des tirages des poids et des valeurs manquantes plausibles.</li>")
         else:
             li.append(f"<li><strong>Préconisations prioritaires — {label}</strong> : aucune n'est retenue dans "
                       f"au moins {fmt_pct(share)} des tirages.</li>")
