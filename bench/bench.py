@@ -17,6 +17,9 @@ b. hierarchical Monte Carlo (10,000 draws) + SMAA-2 on 50 cases × 34 criteria i
    ``scoring.make_batch_scorer``); target ≤ 50 ms for the default method.
 c. Sobol with 30 weight factors, N = 1024 (32,768 rankings + SALib analysis) on a
    hierarchical synthetic problem (30 dimensions × 2 criteria, 50 cases); target ≤ 1 s.
+e. joint Monte Carlo (weights + missing values, ``joint.joint_monte_carlo``, prior ``family``)
+   + SMAA-2 for 10,000 draws on 50 cases × 34 criteria with 60 % missing cells; target ≤ 100 ms,
+   and its ratio to the weights-only run on the same matrix.
 d. validation + scoring of 1,000 and 10,000 synthetic case dicts (pydantic ``Case`` model +
    ``validate.check_case``; ``DecisionMatrix.from_cases`` + ``scoring.score``); target ≤ 5 s
    for 10,000 and close to linear (ratio ≈ 10).
@@ -252,6 +255,42 @@ def bench_mc_smaa(rng, settings, catalogue, profile, reps: int) -> None:
     emit("b_part_rank_ms", median_s(lambda: rank_desc(s), reps) * 1e3)
 
 
+def bench_joint(rng, settings, catalogue, profile, reps: int) -> None:
+    from benchmark_tools import joint
+
+    n_draws = 10_000
+    matrix = hierarchical_matrix(rng, catalogue, 50, 0.6)
+    s = settings.model_copy(update={"robustness": settings.robustness.model_copy(update={"missing_prior": "family"})})
+    jsc = joint.JointScorer(matrix, profile, s, "family")
+    sc = scoring.make_batch_scorer(matrix, profile, s)
+    rs = s.robustness
+    emit("e_problem", f"{matrix.n_cases} cas × {matrix.n_criteria} critères, {int((~matrix.available).sum())} cases "
+                      f"manquantes ({jsc.n_cells} tirées par tirage), {n_draws} tirages")
+
+    def run_joint():
+        mc = joint.joint_monte_carlo(matrix, profile, s, 1, n_draws=n_draws, scorer=jsc)
+        return mc, rb.smaa_from_monte_carlo(mc, sc)
+
+    def run_weights():
+        mc = rb.monte_carlo(sc, n_draws, rs.weight_scheme, 1, rs.top_k, noise_factor=rs.noise_factor,
+                            concentration=rs.dirichlet_concentration, stability_threshold=rs.stability_threshold)
+        return mc, rb.smaa_from_monte_carlo(mc, sc)
+
+    mc, sm = run_joint()
+    np.testing.assert_allclose(sm.acceptability.sum(1), 1.0)
+    run_weights()
+    t_joint = median_s(run_joint, reps)
+    t_w = median_s(run_weights, reps)
+    emit("e_joint_mc_smaa_10k_ms", t_joint * 1e3)
+    emit("e_weights_only_mc_smaa_10k_ms", t_w * 1e3)
+    emit("e_ratio_joint_over_weights_only", t_joint / t_w)
+    emit("e_target_le_100ms_met", bool(t_joint <= 0.100))
+    # Parts: drawing the uniform numbers, mapping them through the priors and summing.
+    w, u = joint.draw_joint(jsc, n_draws, 1)
+    emit("e_part_draws_ms", median_s(lambda: joint.draw_joint(jsc, n_draws, 1), reps) * 1e3)
+    emit("e_part_joint_scores_ms", median_s(lambda: jsc(w, u), reps) * 1e3)
+
+
 def bench_sobol(rng, settings, reps: int) -> None:
     rs = settings.robustness
     n, d, per_dim, n_base = 50, 30, 2, 1024
@@ -452,6 +491,7 @@ def main(argv=None) -> int:
             bench_flat(rng, args.reps, args.slow_reps)
             bench_mc_smaa(rng, settings, catalogue, profile, args.reps)
             bench_sobol(rng, settings, args.reps)
+            bench_joint(rng, settings, catalogue, profile, args.reps)
             bench_validate_score(rng, settings, catalogue, families, profile, args.slow_reps)
             bench_explorer_page(args.slow_reps)
             bench_printemps(args.slow_reps)

@@ -47,6 +47,12 @@ types = typology(project, params.families, profile=params.profile, normalisation
 positions = [position_design(project, d, params.profile, params.method, params.normalisation, params.n_draws, params.seed)
              for d in sorted(project.designs)]
 recommendations = recommend_all(project, params, params.families)
+# Faits à rechercher : l'effet de chaque donnée manquante sur les conclusions (CSV dans le dossier de l'exécution).
+from benchmark_tools.gaps import family_gaps
+from benchmark_tools.uncertainty_report import gaps_annex, missing_priors_section, write_gaps_csv
+
+gaps = {fam: family_gaps(project, fam, params) for fam in recommendations.sets}
+write_gaps_csv(gaps, run_dir)
 
 # %%
 rp.title_page(project, params)
@@ -58,7 +64,7 @@ rp.toc()
 # ## Synthèse
 
 # %%
-rp.executive_summary(project, analyses, params, recommendations)
+rp.executive_summary(project, analyses, params, recommendations, gaps)
 
 # %% [markdown]
 # ## Contexte et méthode
@@ -85,9 +91,11 @@ rp.executive_summary(project, analyses, params, recommendations)
 # critères de sa dimension sont relevés d'autant ; un critère sans objet pour une famille n'est pas compté comme
 # zéro. Les classements se font à l'intérieur d'une famille.
 #
-# **La robustesse.** Les poids sont des choix politiques. Le rapport ne donne donc jamais un rang seul : il donne
-# l'intervalle des rangs obtenus sur des milliers de pondérations plausibles tirées autour du profil, la probabilité
-# d'être dans le trio de tête, et le choix de méthode qui déplace le plus le classement.
+# **La robustesse.** Les poids sont des choix politiques, et beaucoup de critères ne sont pas documentés. Le rapport
+# ne donne donc jamais un rang seul : il donne l'intervalle des rangs obtenus sur des milliers de tirages où les poids
+# varient autour du profil et où chaque critère non documenté prend une valeur plausible (observée chez les cas de la
+# famille qui le documentent), la probabilité d'être dans le trio de tête, et le choix de méthode qui déplace le plus
+# le classement. Un cas peu documenté reçoit un intervalle large plutôt qu'un rang flatteur.
 
 # %%
 rp.method_summary(project, params)
@@ -139,6 +147,7 @@ rp.figure(profile_heatmap(rp.cross_family_profiles(project, analyses)))
 for fa in analyses:
     display(rp.heading(fa.label, 3, anchor="robustesse-" + fa.family))
     display(rp.robustness_words(fa, project))
+    display(missing_priors_section(fa, project.settings.robustness.top_k))
     if fa.sobol is not None and fa.sobol.ST.max() > 0.01:
         display(rp.figure(sobol_bars(fa.sobol)))
 
@@ -187,10 +196,11 @@ for pos in positions:
 # données : elle n'est émise que si des cas documentés la soutiennent, et elle cite ces cas, leurs valeurs et leurs
 # sources. Les fourchettes de paramètres sont des repères descriptifs observés chez les autres, pas des normes. Les
 # arbitrages à discuter (délégation et contrôle juridique, exigence climat et charge des dossiers, apport propre et
-# accès des petites communes) sont rappelés avec les préconisations concernées. Le groupe de tête de chaque famille
-# résiste aux changements de pondération, mais pas toujours aux critères non documentés (voir « Robustesse ») : les
-# préconisations qui comparent Rennes aux meneurs sont des pistes à vérifier, celles qui s'appuient sur l'ensemble
-# des cas (fourchettes de paramètres) sont plus solides.
+# accès des petites communes) sont rappelés avec les préconisations concernées. Le groupe de tête est désigné en
+# tirant ensemble les poids et les valeurs plausibles des critères non documentés ; chaque préconisation indique la
+# part des tirages où elle reste retenue quand le groupe de tête est recalculé. Seules celles retenues dans au moins
+# 80 % des tirages sont dites prioritaires ; les autres sont des pistes, qui dépendent de faits non documentés (voir
+# l'annexe « Faits à rechercher en priorité »).
 
 # %%
 rp.recommendations_annex(recommendations)
@@ -210,6 +220,11 @@ for block in report_sections(build_note(project, params, recommendations, with_c
 
 # %% [markdown]
 # ## Annexes
+#
+# ### Faits à rechercher en priorité
+
+# %%
+gaps_annex(gaps, project, project.settings.robustness.gaps_top)
 
 # %% [markdown]
 # ### Référentiel des critères

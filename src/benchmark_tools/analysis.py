@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import robustness as rb
+from .joint import compare_priors, joint_monte_carlo
 from .matrix import DecisionMatrix
 from .pipeline import family_matrix, get_profile
 from .scoring import ScoreResult, make_batch_scorer, score
@@ -34,6 +35,12 @@ class FamilyAnalysis:
     profiles_agreement: pd.DataFrame | None = None
     loo_dimensions: rb.LeaveOneOutResult | None = None
     missing_bounds: pd.DataFrame | None = None
+    #: Weights-only Monte Carlo (available-case rule), kept for comparison when
+    #: ``monte_carlo`` is the joint one (weights + missing values, ``robustness.missing_prior``).
+    weights_only: rb.MonteCarloResult | None = None
+    #: Median rank, interval and P(top k) of every case under the three priors.
+    prior_comparison: pd.DataFrame | None = None
+    prior: str = "none"
     notes: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
 
@@ -66,7 +73,13 @@ class FamilyAnalysis:
             df[f"P(top {mc.top_k})"] = mc.p_top_k
             df["Stabilité"] = mc.stability if mc.stability is not None else ""
             df["Pourquoi"] = mc.stability_reason if mc.stability_reason is not None else ""
-        key = np.where(df["Rang nominal"] > 0, df["Rang nominal"], 10**9)
+        if self.monte_carlo is not None and self.prior != "none":
+            # Joint uncertainty: the median rank over the draws is the headline (every case has
+            # one, whatever its coverage); the nominal rank is kept as a column.
+            key = np.nan_to_num(self.monte_carlo.median_rank, nan=10**9)
+            key = key + 1e-6 * (1 - self.monte_carlo.p_top_k)
+        else:
+            key = np.where(df["Rang nominal"] > 0, df["Rang nominal"], 10**9)
         df = df.assign(_k=key, _s=-np.nan_to_num(df["Score"].to_numpy(dtype=float), nan=-np.inf))
         return df.sort_values(["_k", "_s", "identifiant"]).drop(columns=["_k", "_s"]).reset_index(drop=True)
 
@@ -162,8 +175,17 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
         return fa
     fa.missing_bounds = missing_data_bounds(matrix, profile, settings, params.method, params.normalisation)
     scorer = make_batch_scorer(matrix, profile, settings)
-    fa.monte_carlo = rb.monte_carlo_from_settings(scorer, rs, params.seed, n_draws=params.n_draws,
-                                                  method=params.method, normalisation=params.normalisation)
+    fa.weights_only = rb.monte_carlo_from_settings(scorer, rs, params.seed, n_draws=params.n_draws,
+                                                   method=params.method, normalisation=params.normalisation)
+    fa.prior = rs.missing_prior
+    if fa.prior == "none":
+        fa.monte_carlo = fa.weights_only
+    else:
+        fa.monte_carlo = joint_monte_carlo(matrix, profile, settings, params.seed, n_draws=params.n_draws,
+                                           method=params.method, normalisation=params.normalisation)
+    fa.prior_comparison = compare_priors(matrix, profile, settings, params.seed, n_draws=params.n_draws,
+                                         method=params.method, normalisation=params.normalisation,
+                                         names=fa.names)
     fa.smaa = rb.smaa_from_monte_carlo(fa.monte_carlo, scorer)
     fa.methods_agreement = rb.compare_methods(scorer, normalisation=params.normalisation)
     fa.loo_dimensions = rb.leave_one_dimension_out(scorer, method=params.method, normalisation=params.normalisation)

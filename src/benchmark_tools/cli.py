@@ -363,6 +363,35 @@ def consultation_new(service: str = typer.Argument(..., help="Service rencontré
     typer.echo(f"Modèle écrit : {path.relative_to(root)} — complétez-le puis lancez « make validate ».")
 
 
+@app.command()
+@handle_errors
+def gaps(family: str | None = typer.Option(None, "--family", "-f", help="Famille (défaut : toutes celles du rapport)."),
+         top: int | None = typer.Option(None, "--top", "-n", help="Nombre de faits affichés par famille "
+                                        "(défaut : robustness.gaps_top)."),
+         csv: Path | None = typer.Option(None, "--csv", help="Écrit la liste complète dans ce fichier CSV.")):
+    """Faits à rechercher en priorité : les données manquantes qui changeraient le plus les conclusions."""
+    from .gaps import family_gaps, gaps_text
+    from .recommend import _params
+
+    proj = _project()
+    _check_family(proj, family)
+    fams = [family] if family else [f for f in _params(proj, None).families if f in proj.families.main]
+    if family and family not in proj.families.main:
+        _err(f"famille « {family} » : les faits à rechercher portent sur " + ", ".join(proj.families.main))
+        raise typer.Exit(1)
+    n = top or proj.settings.robustness.gaps_top
+    tables = []
+    for fam in fams:
+        res = family_gaps(proj, fam)
+        tables.append(res.table)
+        typer.echo(gaps_text(res, n))
+    if csv is not None and tables:
+        import pandas as pd
+
+        pd.concat(tables, ignore_index=True).to_csv(csv, index=False)
+        typer.echo(f"Liste complète écrite dans {csv}.")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

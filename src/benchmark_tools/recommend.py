@@ -28,7 +28,7 @@ import math
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -684,6 +684,8 @@ class FamilyEvidence:
     criteria: dict[str, CriterionEvidence]
     parameters: dict[str, ParameterEvidence]
     p_top: dict[str, float]
+    prior: str = "none"
+    context: Any = None
 
 
 def _params(project, params) -> ReportParams:
@@ -724,10 +726,10 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
         best documented Rennes instrument of the family). Per design parameter: values among
         leaders and among all non-Rennes cases (monetary values in euros only), and Rennes'.
     """
+    from .joint import joint_from_settings
     from .matrix import DecisionMatrix
     from .pipeline import get_profile
-    from .robustness import monte_carlo_from_settings
-    from .scoring import make_batch_scorer, score
+    from .scoring import score
 
     rp = _params(project, params)
     cfg = config or load_recommendation_config(project.root, project.catalogue, project.families)
@@ -744,9 +746,10 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
     s_lead = settings.model_copy(update={"scoring": settings.scoring.model_copy(update={"coverage_threshold": thr})})
     matrix = DecisionMatrix.from_cases(cases, project.catalogue, family, project.families)
     profile = get_profile(project, rp.profile)
-    scorer = make_batch_scorer(matrix, profile, s_lead)
-    mc = monte_carlo_from_settings(scorer, s_lead.robustness, rp.seed, n_draws=rp.n_draws,
-                                   method=rp.method, normalisation=rp.normalisation)
+    # Leaders are defined on the joint uncertainty (weights and missing values drawn together,
+    # prior ``robustness.missing_prior``; ``none`` = weights only, available-case rule).
+    mc = joint_from_settings(matrix, profile, s_lead, rp.seed, n_draws=rp.n_draws, method=rp.method,
+                             normalisation=rp.normalisation)
     nominal = score(matrix, profile, s_lead, method=rp.method, normalisation=rp.normalisation)
     ids = list(matrix.case_ids)
     by_id = {c.id: c for c in cases}
@@ -754,6 +757,45 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
     baseline_ids = [c.id for c in cases if c.baseline]
     top_group = [cid for cid in ids if p_top[cid] >= cfg.leaders.p_top_k_min]
     leaders = sorted([cid for cid in top_group if cid not in baseline_ids], key=lambda c: -p_top[c])
+    ctx = _EvidenceContext(project, family, rp, cfg, profile, matrix, nominal, mc, ids, by_id, baseline_ids,
+                           p_top, top_group, thr, engine_thr, {}, str(s_lead.robustness.missing_prior))
+    return _evidence_for(ctx, leaders)
+
+
+@dataclass
+class _EvidenceContext:
+    """What the evidence of a family needs besides the leader group (computed once)."""
+
+    project: Any
+    family: str
+    rp: ReportParams
+    cfg: Any
+    profile: Any
+    matrix: Any
+    nominal: Any
+    mc: Any
+    ids: list
+    by_id: dict
+    baseline_ids: list
+    p_top: dict
+    top_group: list
+    thr: float
+    engine_thr: float
+    facts: dict
+    prior: str = "none"
+
+    def parameter_fact(self, case, name):
+        key = (case.id, name)
+        if key not in self.facts:
+            self.facts[key] = parameter_fact(case, name, self.project.catalogue, self.project.families)
+        return self.facts[key]
+
+
+def _evidence_for(ctx: _EvidenceContext, leaders: list[str]) -> FamilyEvidence:
+    """The evidence the rules read, for a given leader group (robust group, or one draw's)."""
+    project, family, rp, cfg, profile = ctx.project, ctx.family, ctx.rp, ctx.cfg, ctx.profile
+    matrix, nominal, mc, ids, by_id = ctx.matrix, ctx.nominal, ctx.mc, ctx.ids, ctx.by_id
+    baseline_ids, p_top, top_group, thr, engine_thr = ctx.baseline_ids, ctx.p_top, ctx.top_group, ctx.thr, ctx.engine_thr
     rest = [cid for cid in ids if cid not in leaders and cid not in baseline_ids]
     cov = dict(zip(ids, nominal.coverage, strict=True))
     nom_rank = dict(zip(ids, nominal.ranks, strict=True))
@@ -819,7 +861,7 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
                     if out is av:
                         excluded.append(c)
                     continue
-                v, f = parameter_fact(case, name, project.catalogue, project.families)
+                v, f = ctx.parameter_fact(case, name)
                 if v is None:
                     continue
                 out.append((c, v, _support(case, _value_text(param, v), f, p_top.get(c))))
@@ -828,7 +870,7 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
             case = by_id[b]
             if param.monetary and case.design.currency != "EUR":
                 continue
-            v, f = parameter_fact(case, name, project.catalogue, project.families)
+            v, f = ctx.parameter_fact(case, name)
             if v is not None and b_id is None:
                 b_id, b_val, b_sup = b, v, _support(case, _value_text(param, v), f)
         par_ev[name] = ParameterEvidence(
@@ -842,7 +884,8 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
         p_top_k_min=cfg.leaders.p_top_k_min, coverage_threshold=thr, engine_coverage_threshold=engine_thr,
         leaders_table=table, leader_ids=leaders, baseline_ids=baseline_ids,
         baseline_in_top_group=[b for b in baseline_ids if b in top_group], rest_ids=rest,
-        criteria=crit_ev, parameters=par_ev, p_top=p_top)
+        criteria=crit_ev, parameters=par_ev, p_top=p_top, prior=ctx.prior, context=ctx)
+
 
 
 def _raw_text(x: float, ctype: str, unit: str) -> str:
@@ -890,6 +933,9 @@ class Recommendation:
     sources: tuple[str, ...]
     values: dict
     formatted: dict
+    #: Share of the joint draws (seeded subsample) in which the rule is retained, the leader
+    #: group recomputed in each draw (see :func:`preconisation_stability`); None = not computed.
+    retention: float | None = None
 
 
 @dataclass(frozen=True)
@@ -1109,6 +1155,28 @@ class RecommendationSet:
     min_per_family: int
     practices: pd.DataFrame | None = None
     max_supports_shown: int = 8
+    stability: PreconisationStability | None = None
+
+    @property
+    def priorities(self) -> list[Recommendation]:
+        """Préconisations retained in at least ``robustness.priority_min_share`` of the joint draws."""
+        if self.stability is None:
+            return list(self.recommendations)
+        return [r for r in self.recommendations if (r.retention or 0.0) >= self.stability.min_share]
+
+    @property
+    def leads(self) -> list[Recommendation]:
+        """The other préconisations: leads (pistes) to check, with :meth:`lead_reason`."""
+        keep = {r.id for r in self.priorities}
+        return [r for r in self.recommendations if r.id not in keep]
+
+    def lead_reason(self, r: Recommendation) -> str:
+        """Why a préconisation is only a lead, in French."""
+        st = self.stability
+        if st is None or r.retention is None:
+            return ""
+        return (f"retenue dans {_share(r.retention)} des tirages seulement (seuil : {_share(st.min_share)}) : "
+                "elle dépend de la composition du groupe de tête, donc des critères non documentés et des poids")
 
     @property
     def family(self) -> str:
@@ -1121,21 +1189,36 @@ class RecommendationSet:
             "Préconisation": r.text, "Effort": r.effort, "Horizon": HORIZON_LABELS[r.horizon],
             "Arbitrages": " ".join(r.tradeoffs), "Cas d'appui": ", ".join(s.case_id for s in r.supports),
             "Critères": ", ".join(r.criteria), "Sources": " ; ".join(r.sources), "Type de règle": r.rule_type,
+            "Part des tirages où elle est retenue": r.retention,
+            "Statut": ("—" if r.retention is None or self.stability is None else
+                       ("prioritaire" if r.retention >= self.stability.min_share else "piste")),
         } for r in self.recommendations], columns=["id", "Famille", "Priorité", "Titre", "Préconisation", "Effort",
                                                     "Horizon", "Arbitrages", "Cas d'appui", "Critères", "Sources",
-                                                    "Type de règle"])
+                                                    "Type de règle", "Part des tirages où elle est retenue", "Statut"])
 
     # ---------------------------------------------------------------- rendering
     def _header_lines(self, e) -> list[str]:
         ev = self.evidence
         leaders = ", ".join(e(project_name) for project_name in
                             ev.leaders_table.loc[ev.leaders_table["Groupe"] == "tête", "Cas"]) or "aucun"
+        from .joint import PRIOR_LABELS
+
+        mc_what = ("Monte Carlo sur les poids" if ev.prior == "none" else
+                   "Monte Carlo conjoint sur les poids et les critères non documentés, a priori : "
+                   f"{PRIOR_LABELS.get(ev.prior, ev.prior)}")
         lines = [
             f"Groupe de tête robuste : cas dont la probabilité d'être parmi les {ev.top_k} premiers "
-            f"(Monte Carlo, {ev.n_draws} tirages, graine {ev.seed}, profil « {e(ev.profile_id)} », méthode "
+            f"({mc_what} ; {ev.n_draws} tirages, graine {ev.seed}, profil « {e(ev.profile_id)} », méthode "
             f"{e(ev.method)}, normalisation {e(ev.normalisation)}) atteint {_share(ev.p_top_k_min)} : "
             f"{len(ev.leader_ids)} cas — {leaders}.",
         ]
+        st = self.stability
+        if st is not None:
+            lines.append(
+                f"Stabilité des préconisations : dans {st.n_draws} tirages (sous-échantillon à graine fixée), le groupe "
+                f"de tête est recalculé (les {st.group_size} meilleurs cas hors Rennes du tirage) et les règles "
+                f"réévaluées ; une préconisation retenue dans au moins {_share(st.min_share)} des tirages est "
+                "prioritaire, les autres sont des pistes à vérifier.")
         if ev.coverage_threshold != ev.engine_coverage_threshold:
             lines.append(
                 f"Seuil de couverture retenu pour désigner les meneurs : {_share(ev.coverage_threshold)} des critères "
@@ -1174,6 +1257,12 @@ class RecommendationSet:
             out.append(f"{h3}{i}. {e(r.title)} (priorité {r.priority}, effort {r.effort}, "
                        f"{HORIZON_LABELS[r.horizon].lower()})")
             out.append("")
+            if r.retention is not None and self.stability is not None:
+                if r.retention >= self.stability.min_share:
+                    out.append(f"Prioritaire : retenue dans {_share(r.retention)} des tirages.")
+                else:
+                    out.append(f"Piste : {e(self.lead_reason(r))}.")
+                out.append("")
             out.append(e(r.text))
             for t in r.tradeoffs:
                 out.append("")
@@ -1446,6 +1535,25 @@ def recommend(project, family: str, params=None, *, config: RecommendationConfig
     cfg = config or load_recommendation_config(project.root, project.catalogue, project.families, territory)
     rp = _params(project, params)
     ev = family_evidence(project, family, rp, cfg)
+    kept, outcomes = _run_rules(ev, cfg, territory, project, family)
+    stab = preconisation_stability(ev, cfg, territory, project, family)
+    kept = [replace(r, retention=stab.shares.get(r.id, 0.0)) for r in kept]
+    names = cfg.ranges.get(family, [])
+    ranges = ranges_table(ev, names)
+    indicators = _indicators(project, family, kept, ev)
+    roadmap = {hz: [r.title for r in kept if r.horizon == hz] for hz in HORIZONS}
+    best, design_note = _best_design(project, family, rp)
+    notes = []
+    if not ev.leader_ids:
+        notes.append("Aucun cas n'atteint le seuil de probabilité du groupe de tête : aucune comparaison aux meneurs "
+                     "n'est possible pour cette famille.")
+    practices = distinguishing_practices(ev, cfg.agreement.min_n)
+    return RecommendationSet(ev, kept, outcomes, ranges, indicators, roadmap, best, design_note, notes,
+                             cfg.limits.min_per_family, practices, stability=stab)
+
+
+def _run_rules(ev: FamilyEvidence, cfg: RecommendationConfig, territory, project, family: str):
+    """Evaluate the rules on one evidence set: (kept recommendations, outcome of every rule)."""
     emitted: list[tuple[int, int, Recommendation]] = []
     outcomes: list[RuleOutcome] = []
     for order, rule in enumerate(cfg.rules):
@@ -1460,18 +1568,91 @@ def recommend(project, family: str, params=None, *, config: RecommendationConfig
     for _, _, r in emitted[cfg.limits.max_per_family:]:
         outcomes = [RuleOutcome(o.rule_id, "plafond", f"plafond de {cfg.limits.max_per_family} préconisations atteint")
                     if o.rule_id == r.id else o for o in outcomes]
-    names = cfg.ranges.get(family, [])
-    ranges = ranges_table(ev, names)
-    indicators = _indicators(project, family, kept, ev)
-    roadmap = {hz: [r.title for r in kept if r.horizon == hz] for hz in HORIZONS}
-    best, design_note = _best_design(project, family, rp)
-    notes = []
-    if not ev.leader_ids:
-        notes.append("Aucun cas n'atteint le seuil de probabilité du groupe de tête : aucune comparaison aux meneurs "
-                     "n'est possible pour cette famille.")
-    practices = distinguishing_practices(ev, cfg.agreement.min_n)
-    return RecommendationSet(ev, kept, outcomes, ranges, indicators, roadmap, best, design_note, notes,
-                             cfg.limits.min_per_family, practices)
+    return kept, outcomes
+
+
+@dataclass
+class PreconisationStability:
+    """How often each rule is retained when the leader group is recomputed in the joint draws.
+
+    Attributes
+    ----------
+    shares : dict rule id → share of the subsampled draws in which the rule is retained
+    n_draws : int
+        Draws of the seeded subsample (``robustness.preconisation_draws``).
+    group_size : int
+        Size of the leader group of each draw: the ``group_size`` best non-Rennes cases of the
+        draw, ``group_size`` = size of the robust group (at least ``leaders.min_leaders``).
+    min_share : float
+        ``robustness.priority_min_share``: a préconisation retained in at least this share of
+        the draws is a priority, the others are leads (pistes).
+    prior : str
+    leader_share : dict case id → share of the draws in which the case is in the draw's group
+    n_groups : int
+        Distinct leader groups met in the subsample (the rules are evaluated once per group).
+    """
+
+    shares: dict
+    n_draws: int
+    group_size: int
+    min_share: float
+    prior: str
+    leader_share: dict
+    n_groups: int
+
+    def is_priority(self, rule_id: str) -> bool:
+        return self.shares.get(rule_id, 0.0) >= self.min_share
+
+
+def leader_group_counts(ranks: np.ndarray, eligible: np.ndarray, group_size: int) -> dict[tuple[int, ...], int]:
+    """The leader group of each draw and how many draws have it: ``{positions: count}``.
+
+    A draw's group is its ``group_size`` best-ranked eligible cases (``eligible`` (n,) bool:
+    non-Rennes cases; ``ranks`` (S, n) competition ranks, 0 = not ranked). Ties at the
+    boundary are broken by case order (stable sort). Vectorised: one argsort and one
+    ``np.unique`` over the rows.
+    """
+    big = np.iinfo(np.int64).max
+    key = np.where((ranks > 0) & eligible[None, :], ranks, big)
+    order = np.argsort(key, axis=1, kind="stable")[:, :group_size]
+    ok = np.take_along_axis(key, order, axis=1) < big
+    # Unranked slots become -1 (dropped below); sorting makes a group independent of its order.
+    rows = np.sort(np.where(ok, order, -1), axis=1)
+    uniq, counts = np.unique(rows, axis=0, return_counts=True)
+    return {tuple(int(j) for j in row if j >= 0): int(c) for row, c in zip(uniq, counts, strict=True)}
+
+
+def preconisation_stability(ev: FamilyEvidence, cfg: RecommendationConfig, territory, project,
+                            family: str) -> PreconisationStability:
+    """Share of the joint draws in which each rule is retained (issue 14, item 3).
+
+    A seeded subsample of ``robustness.preconisation_draws`` draws of the Monte Carlo that
+    defined the leaders (joint over weights and missing values) is taken; in each draw the
+    leader group is that draw's best non-Rennes cases (as many as in the robust group), the
+    evidence is recomputed for that group and the rules are evaluated. The evidence itself is
+    the documented values only (a préconisation never quotes a drawn value); what the draws
+    change is who leads. Rules are evaluated once per distinct group met.
+    """
+    ctx = ev.context
+    rs = project.settings.robustness
+    mc = ctx.mc
+    k = mc.ranks.shape[0]
+    s = min(int(rs.preconisation_draws), k)
+    rng = np.random.default_rng(np.random.SeedSequence(ctx.rp.seed).spawn(3)[2])
+    rows = np.sort(rng.choice(k, size=s, replace=False))
+    eligible = np.array([c not in ctx.baseline_ids for c in ctx.ids])
+    size = max(len(ev.leader_ids), int(cfg.leaders.min_leaders))
+    counts = leader_group_counts(mc.ranks[rows], eligible, size)
+    shares: dict[str, float] = {}
+    lead_share: dict[str, float] = {}
+    for g, c in counts.items():
+        leaders = sorted((ctx.ids[j] for j in g), key=lambda x: -ctx.p_top[x])
+        kept, _ = _run_rules(_evidence_for(ctx, leaders), cfg, territory, project, family)
+        for r in kept:
+            shares[r.id] = shares.get(r.id, 0.0) + c / s
+        for cid in leaders:
+            lead_share[cid] = lead_share.get(cid, 0.0) + c / s
+    return PreconisationStability(shares, s, size, float(rs.priority_min_share), ctx.prior, lead_share, len(counts))
 
 
 # --------------------------------------------------------------------------- all families
@@ -1534,7 +1715,7 @@ def complementarity_paragraph(project, sets: dict[str, RecommendationSet],
             sent = f"Dans les {s['n']} cas documentés, les {label} n'ont pas de type de porteur majoritaire"
         if pe.baseline_support is not None:
             sent += f" ; le dispositif rennais de référence admet : {pe.baseline_support.value}"
-        p1 = [r.title[0].lower() + r.title[1:] for r in rs.recommendations if r.priority == 1]
+        p1 = [r.title[0].lower() + r.title[1:] for r in rs.priorities if r.priority == 1]
         if p1:
             sent += " ; préconisations prioritaires : " + _join_fr(p1)
         elif rs.recommendations:

@@ -391,7 +391,7 @@ def _all_facts(case):
             yield f
 
 
-def executive_summary(project, analyses, params, recommendations=None) -> Html:
+def executive_summary(project, analyses, params, recommendations=None, gaps=None) -> Html:
     """The one-page synthèse: what was compared, who leads robustly, where Rennes stands, what to do."""
     n_cases = len(project.cases)
     abroad = sum(c.country != "FR" for c in project.cases)
@@ -406,20 +406,23 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
                       f"({int(r.ranked.sum())} classé(s)) ; le rapport compare leurs profils par dimension.</li>")
             continue
         mc = fa.monte_carlo
-        lead = [i for i in np.argsort(-mc.p_top_k) if r.ranked[i]][:3]
+        # Every case ranked in the draws counts (joint Monte Carlo: below-threshold cases too, marked).
+        lead = [i for i in np.argsort(-mc.p_top_k, kind="stable") if mc.share_ranked[i] > 0][:3]
         short = fa.names or {}
-        names = ", ".join(f"{e(short.get(r.matrix.case_ids[i], r.matrix.case_names[i]))} ({fmt_pct(mc.p_top_k[i])})"
-                          for i in lead)
+        names = ", ".join(f"{e(short.get(r.matrix.case_ids[i], r.matrix.case_names[i]))} ({fmt_pct(mc.p_top_k[i])}"
+                          + (", peu documenté" if r.low_coverage[i] else "") + ")" for i in lead)
         li.append(f"<li><strong>{e(fa.label)}</strong> ({int(r.ranked.sum())} cas classés sur {len(r.ranked)}) : "
                   f"les plus souvent dans le trio de tête sur les pondérations plausibles sont {names}.</li>")
         ids = list(r.matrix.case_ids)
         for c in project.cases_of(fa.family):
             if c.baseline:
                 i = ids.index(c.id)
-                if r.ranked[i]:
+                if mc.share_ranked[i] > 0:
                     span = ("le même quelles que soient les pondérations plausibles" if mc.rank_p05[i] == mc.rank_p95[i]
-                            else f"entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids")
-                    li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang {int(r.ranks[i])} ({span}).</li>")
+                            else f"entre {int(mc.rank_p05[i])} et {int(mc.rank_p95[i])} selon les poids"
+                            + ("" if fa.prior == "none" else " et les critères non documentés"))
+                    li.append(f"<li style='list-style:none'>↳ {e(c.name)} : rang médian {int(mc.median_rank[i])} "
+                              f"({span}).</li>")
     taus = []
     for fa in analyses:
         mb = fa.missing_bounds
@@ -434,12 +437,10 @@ def executive_summary(project, analyses, params, recommendations=None) -> Html:
                   f"bougeraient (accord, tau de Kendall : {txt}). Les rangs comparent ce qui est documenté ; les "
                   "préconisations s'appuient sur des pratiques observées, pas sur un rang.</li>")
     if recommendations is not None:
-        for fam, rs in recommendations.sets.items():
-            recs = sorted(rs.recommendations, key=lambda r: r.priority)[:3]
-            if recs:
-                titles = " ; ".join(e(r.title) for r in recs)
-                li.append(f"<li><strong>Préconisations prioritaires — {e(project.families.label(fam, plural=True))}</strong> : "
-                          f"{titles} (détail, preuves et arbitrages dans la partie « Préconisations »).</li>")
+        # Priorities = préconisations retained in ≥ robustness.priority_min_share of the joint draws.
+        from .uncertainty_report import synthese_items
+
+        li += synthese_items(project, analyses, recommendations, gaps)
     li.append(f"<li>Lecture : profil « {e(prof.label_fr if prof else params.profile)} », "
               f"{e(METHOD_LABELS.get(params.method, params.method))} ; un rang n'est donné qu'avec son intervalle.</li>")
     return Html('<div class="synthese"><ul>' + "".join(li) + "</ul></div>")

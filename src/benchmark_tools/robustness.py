@@ -478,8 +478,13 @@ def _stability_labels(
     top_k: int,
     threshold: float,
     tolerance: int,
+    reference_word: str = "nominal",
 ) -> tuple[list[str], list[str]]:
-    """Stable/fragile labels with the reason in French words."""
+    """Stable/fragile labels with the reason in French words.
+
+    ``nominal_ranks`` is the rank the draws are compared with (``reference_word`` names it in
+    the reason: "nominal", or "médian" for the joint Monte Carlo); 0 = not ranked.
+    """
     k = ranks.shape[0]
     within = (np.abs(ranks - nominal_ranks) <= tolerance) & (ranks > 0)
     p_within = within.sum(axis=0) / k
@@ -488,7 +493,8 @@ def _stability_labels(
     for i, r0 in enumerate(nominal_ranks):
         if r0 == 0:
             labels.append("exclu")
-            reasons.append("non classé au scénario nominal")
+            reasons.append(f"non classé au scénario {reference_word}" if reference_word == "nominal"
+                           else "jamais classé dans les tirages")
             continue
         if r0 <= top_k:
             p = p_top_k[i]
@@ -496,7 +502,7 @@ def _stability_labels(
         else:
             p = p_within[i]
             ecart = "garde son rang" if tolerance == 0 else f"reste à ±{tolerance} rang(s) de son rang"
-            what = f"{ecart} nominal ({int(r0)}) dans {_pct(p)} des tirages"
+            what = f"{ecart} {reference_word} ({int(r0)}) dans {_pct(p)} des tirages"
         stable = p >= threshold
         labels.append("stable" if stable else "fragile")
         reasons.append(f"{what} ({'≥' if stable else '<'} seuil de {seuil})")
@@ -575,6 +581,43 @@ def monte_carlo(
         nominal_w, n_draws, scheme, seed, noise_factor, concentration, bounds, dimension_ids=dims
     )
     scores, ranks = _score_and_rank(scorer, weights, method, normalisation)
+    return summarise_draws(
+        list(scorer.case_ids), dims, scheme, seed, top_k, weights, scores, ranks, nom_scores,
+        nom_ranks, method=method, normalisation=normalisation,
+        stability_threshold=stability_threshold, rank_tolerance=rank_tolerance,
+        keep_scores=keep_scores,
+    )
+
+
+def summarise_draws(
+    case_ids: Sequence[str],
+    dimension_ids: Sequence[str],
+    scheme: str,
+    seed,
+    top_k: int,
+    weights: np.ndarray,
+    scores: np.ndarray,
+    ranks: np.ndarray,
+    nominal_scores: np.ndarray,
+    nominal_ranks: np.ndarray,
+    *,
+    method: str | None = None,
+    normalisation: str | None = None,
+    stability_threshold: float | None = None,
+    rank_tolerance: int = 1,
+    keep_scores: bool = True,
+    result_class=None,
+    stability_reference: np.ndarray | None = None,
+    **extra,
+) -> MonteCarloResult:
+    """Rank statistics of a ``(K, n)`` rank array (shared by :func:`monte_carlo` and the joint
+    Monte Carlo of :mod:`benchmark_tools.joint`).
+
+    ``stability_reference`` (n,) replaces the nominal ranks as the rank the stability rule
+    measures the draws against (the joint Monte Carlo uses the median rank over the draws:
+    with missing values drawn, the nominal rank is not the headline). ``result_class`` and
+    ``extra`` build a subclass of :class:`MonteCarloResult` with more fields.
+    """
     k, n = ranks.shape
     counts = _rank_histogram(ranks)
     n_ranked = counts[:, 1:].sum(axis=1)
@@ -583,17 +626,18 @@ def monte_carlo(
         mean_score = np.where(ranked, scores, 0.0).sum(axis=0) / n_ranked
     mean_score = np.where(n_ranked > 0, mean_score, np.nan)
     p_top = counts[:, 1 : top_k + 1].sum(axis=1) / k
-    res = MonteCarloResult(
-        case_ids=list(scorer.case_ids),
-        dimension_ids=dims,
+    cls = result_class or MonteCarloResult
+    res = cls(
+        case_ids=list(case_ids),
+        dimension_ids=list(dimension_ids),
         scheme=scheme,
         seed=seed,
         top_k=int(top_k),
         weights=weights,
         ranks=ranks,
         scores=scores if keep_scores else None,
-        nominal_scores=nom_scores,
-        nominal_ranks=nom_ranks,
+        nominal_scores=nominal_scores,
+        nominal_ranks=nominal_ranks,
         rank_counts=counts,
         median_rank=_hist_quantile(counts, 0.5),
         rank_p05=_hist_quantile(counts, 0.05),
@@ -606,11 +650,18 @@ def monte_carlo(
         normalisation=normalisation,
         stability_threshold=stability_threshold,
         rank_tolerance=rank_tolerance,
+        **extra,
     )
     if stability_threshold is not None:
-        res.stability, res.stability_reason = _stability_labels(
-            nom_ranks, ranks, p_top, top_k, stability_threshold, rank_tolerance
-        )
+        if stability_reference is None:
+            res.stability, res.stability_reason = _stability_labels(
+                nominal_ranks, ranks, p_top, top_k, stability_threshold, rank_tolerance
+            )
+        else:
+            res.stability, res.stability_reason = _stability_labels(
+                stability_reference, ranks, p_top, top_k, stability_threshold, rank_tolerance,
+                reference_word="médian",
+            )
     return res
 
 

@@ -424,6 +424,14 @@ class RobustnessSettings(Strict):
     normalisations: list[Literal["goalposts", "minmax", "zscore", "rank"]]
     stability_threshold: float = Field(gt=0, le=1)
     bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    # Missing values as an uncertain input of the Monte Carlo (benchmark_tools.joint).
+    missing_prior: Literal["family", "uniform", "none"] = "family"
+    missing_uniform_steps: int = Field(default=21, ge=2)
+    preconisation_draws: int = Field(default=200, gt=0)
+    priority_min_share: float = Field(default=0.8, gt=0, le=1)
+    gaps_draws: int = Field(default=300, gt=0)
+    gaps_levels: int = Field(default=5, ge=2)
+    gaps_top: int = Field(default=20, gt=0)
 
 
 class TypologySettings(Strict):
