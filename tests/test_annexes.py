@@ -63,3 +63,13 @@ def test_split_pdfs_page_counts(tmp_path):
     text = re.sub(r"\s+", " ", "".join(p.extract_text() for p in PdfReader(str(tmp_path / "main.pdf")).pages))
     assert "annexes.pdf" in text and "Cas 12" not in text
     assert not list(tmp_path.glob("_*.html"))  # temporary pages removed
+
+
+def test_the_facts_to_find_open_the_moved_part_when_present():
+    page = _page(2).replace('<h3 id="ref">', '<h3 id="faits">Faits à rechercher en priorité</h3><p>liste des faits</p>'
+                            '</div></div>\n<div class="cell border-box-sizing text_cell rendered"><div class="inner_cell">'
+                            '<h3 id="ref">', 1)
+    s = split_annexes(page)
+    assert s.moved[:2] == ("Faits à rechercher en priorité", "Référentiel des critères")
+    assert "liste des faits" in s.annexes and "liste des faits" not in s.main
+    assert 'id="faits"' in s.main and _balanced(s.main) and _balanced(s.annexes)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Headings (text of the ``<h3>``) of the first moved section and of the first section that stays:
-#: the criteria reference, the case sheets and the data coverage tables move; the bibliography and
-#: the glossary stay in the main PDF.
-FIRST_MOVED = "Référentiel des critères"
+#: Headings (text of the ``<h3>``) that may open the moved part (the first one found wins) and of the
+#: first section that stays: the facts to find, the criteria reference and calibration tables, the case
+#: sheets and the data coverage tables move; the bibliography and the glossary stay in the main PDF.
+FIRST_MOVED = ("Faits à rechercher en priorité", "Référentiel des critères")
 FIRST_KEPT = "Bibliographie"
 ANNEX_PDF = "annexes.pdf"
 
@@ -47,7 +47,8 @@ def _heading_pos(html: str, text: str) -> int:
 
 def split_annexes(html: str) -> Split | None:
     """The main page without the long annexes, and the annexes as their own page; None if not found."""
-    a, b = _heading_pos(html, FIRST_MOVED), _heading_pos(html, FIRST_KEPT)
+    starts = [p for p in (_heading_pos(html, h) for h in FIRST_MOVED) if p >= 0]
+    a, b = (min(starts) if starts else -1), _heading_pos(html, FIRST_KEPT)
     first_cell = html.find(_CELL)
     end = html.rfind("</main>")
     if min(a, b, first_cell, end) < 0 or not a < b:
