@@ -1,8 +1,10 @@
 """Building blocks of the report and of the notebooks: tables, sections and texts in French.
 
-Functions return objects that a notebook displays (``Html`` or matplotlib figures), so the
-notebooks stay narration: one call per block. All text that comes from the data goes through
-:func:`benchmark_tools.textutil.escape_html`, so a case text containing HTML stays inert.
+Functions return objects that a notebook displays (``Html``), so the notebooks stay narration:
+one call per block. All text that comes from the data goes through :mod:`benchmark_tools.htmlsafe`
+(:func:`~benchmark_tools.htmlsafe.text` for text, :func:`~benchmark_tools.htmlsafe.link` for
+sources, :func:`~benchmark_tools.htmlsafe.markdown` for the Markdown blocks), so a case text
+containing HTML stays inert and only well-formed http(s) URLs become links.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import pandas as pd
 
 from .cases import FIELD_LABELS, case_sheet_markdown, coverage_table
 from .schema import DESIGN_FIELDS, OUTCOME_FIELDS
-from .textutil import escape_html as e
+from .htmlsafe import host as url_host
+from .htmlsafe import link, safe_url
+from .htmlsafe import markdown as markdown_html
+from .htmlsafe import text as e
 from .textutil import fmt_number, fmt_pct
 
 METHOD_LABELS = {"arithmetic": "moyenne arithmétique pondérée", "geometric": "moyenne géométrique pondérée",
@@ -48,7 +53,7 @@ def slug(text: str) -> str:
 
 def heading(text: str, level: int = 2, anchor: str | None = None, new_page: bool = False) -> Html:
     cls = ' class="saut"' if new_page and level == 2 else ""
-    return Html(f'<h{level} id="{anchor or slug(text)}"{cls}>{e(text)}</h{level}>')
+    return Html(f'<h{level} id="{e(anchor or slug(text))}"{cls}>{e(text)}</h{level}>')
 
 
 def setup_notebook() -> None:
@@ -101,9 +106,8 @@ def html_table(df: pd.DataFrame, caption: str | None = None, *, pct: list[str] |
                 else:
                     txt = fmt_number(float(v), dec.get(c, 2))
                 cells.append(f'<td class="num">{txt}</td>')
-            elif c in link_cols and isinstance(v, str) and v.startswith(("http://", "https://")):
-                host = v.split("/")[2]
-                cells.append(f'<td><a href="{e(v)}">{e(host)}</a></td>')
+            elif c in link_cols and isinstance(v, str):
+                cells.append(f"<td>{link(v)}</td>")
             elif isinstance(v, bool) or isinstance(v, np.bool_):
                 cells.append(f"<td>{'oui' if v else 'non'}</td>")
             else:
@@ -337,14 +341,13 @@ def conflicts_table(project) -> Html:
 
 
 def case_sheets(project, families: list[str] | None = None) -> list:
-    """One Markdown sheet per case (facts with sources, scores with evidence)."""
-    from IPython.display import Markdown
-
+    """One sheet per case (facts with sources, scores with evidence): Markdown with the data escaped,
+    rendered without raw HTML."""
     out = []
     for c in project.cases:
         if families and c.family not in families:
             continue
-        out.append(Markdown(case_sheet_markdown(c, project.catalogue, project.families)))
+        out.append(Html(markdown_html(case_sheet_markdown(c, project.catalogue, project.families))))
     return out
 
 
@@ -352,14 +355,14 @@ def bibliography(project) -> Html:
     """Frameworks cited by the criteria, then the public pages the cases rest on (counted)."""
     items = []
     for s in sorted(project.sources.sources, key=lambda s: s.citation):
-        link = f' — <a href="{e(s.url)}">{e(s.url.split("/")[2])}</a>' if s.url and s.url.startswith("http") else ""
-        items.append(f"<li>[{e(s.key)}] {e(s.citation)}{link}</li>")
+        url = f" — {link(s.url)}" if s.url else ""
+        items.append(f"<li>[{e(s.key)}] {e(s.citation)}{url}</li>")
     hosts: dict[str, int] = {}
     for c in project.cases:
         for f in _all_facts(c):
             for src in (f.source or "").split(" ; "):
-                if src.startswith("http"):
-                    host = src.split("/")[2]
+                if safe_url(src):
+                    host = url_host(src)
                     hosts[host] = hosts.get(host, 0) + 1
     top = sorted(hosts.items(), key=lambda kv: (-kv[1], kv[0]))
     pages = "".join(f"<li>{e(h)} ({n} valeurs)</li>" for h, n in top)
@@ -447,17 +450,25 @@ def run_params(**values):
                                             for k, v in values.items() if v is not None})
 
 
-def figure(fig):
-    """Display a matplotlib figure once (as SVG) and close it, so it is not shown twice."""
+def figure(fig, alt: str = "Graphique") -> Html:
+    """A matplotlib figure as an SVG ``data:`` image, closed so it is not shown twice.
+
+    The figure's labels come from the data: as an image the SVG is never part of the page's DOM
+    (no markup of a label can act), and the page's Content-Security-Policy allows ``data:`` images
+    only.
+    """
+    import base64
     import io
 
     import matplotlib.pyplot as plt
-    from IPython.display import SVG
 
-    buf = io.StringIO()
+    # The first axes title, when there is one, says what the figure shows.
+    alt = next((ax.get_title() for ax in fig.axes if ax.get_title()), alt)
+    buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
-    return SVG(buf.getvalue())
+    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    return Html(f'<img class="figure" alt="{e(alt)}" src="data:image/svg+xml;base64,{b64}">')
 
 
 def method_summary(project, params) -> Html:
@@ -511,12 +522,15 @@ def shift_headings(md: str, by: int = 1, drop_first_title: bool = True) -> str:
 
 
 def criteria_annex(project):
-    """The criteria reference, headings demoted to sit under « Annexes › Référentiel des critères »."""
-    from IPython.display import Markdown
+    """The criteria reference, headings demoted to sit under « Annexes › Référentiel des critères ».
 
+    The catalogue's descriptions are Markdown on purpose: rendered with raw HTML off and links
+    only to http(s) URLs.
+    """
     from .criteria import criteria_markdown
 
-    return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1))
+    return Html(markdown_html(shift_headings(
+        criteria_markdown(project.catalogue, None, project.families, project.sources), 1)))
 
 
 def short_names(cases) -> dict[str, str]:
@@ -546,20 +560,20 @@ _AUTOLINK = re.compile(r"(?<!\()<(https?://[^>\s]+)>")
 
 def shorten_links(md: str) -> str:
     """Bare URLs and autolinks in (escaped) Markdown become short links labelled by their site."""
-    md = _AUTOLINK.sub(lambda m: f"[{m.group(1).split('/')[2]}](<{m.group(1)}>)", md)
+    md = _AUTOLINK.sub(lambda m: f"[{url_host(m.group(1))}](<{m.group(1)}>)" if safe_url(m.group(1)) else m.group(0), md)
+
     def repl(m):
         url = re.sub(r"\\(.)", r"\1", m.group(0)).rstrip(".,")
         tail = m.group(0)[len(m.group(0).rstrip(".,")):]
-        host = url.split("/")[2] if url.count("/") >= 2 else url
-        return f"[{host}](<{url}>)" + tail
+        if not safe_url(url):  # not a well-formed http(s) URL: stays text
+            return m.group(0)
+        return f"[{url_host(url)}](<{url}>)" + tail
     return _URL_IN_MD.sub(repl, md)
 
 
 def recommendations_annex(report):
-    """The préconisations of every family as Markdown, headings pushed under « Préconisations »."""
-    from IPython.display import Markdown
-
-    return Markdown(shorten_links(shift_headings(report.to_markdown(), 1, drop_first_title=False)))
+    """The préconisations of every family (Markdown, raw HTML off), headings pushed under « Préconisations »."""
+    return Html(markdown_html(shorten_links(shift_headings(report.to_markdown(), 1, drop_first_title=False))))
 
 
 def design_positions_table(positions) -> Html:
@@ -597,9 +611,9 @@ def design_section(position) -> list:
                 items.append(f"<li>{target} : aucun cas de la famille n'atteint encore ce niveau d'après les sources.</li>")
                 continue
             src = r.get("source") or ""
-            link = f' — <a href="{e(src)}">{e(src.split("/")[2])}</a>' if src.startswith("http") else ""
+            url = f" — {link(src)}" if safe_url(src) else ""
             items.append(f"<li>{target} : {e(r['cas'])} ({n_at} cas à ce niveau ou au-dessus) — "
-                         f"{e(r.get('preuve') or '')} ({e(r.get('année') or '')}){link}</li>")
+                         f"{e(r.get('preuve') or '')} ({e(r.get('année') or '')}){url}</li>")
         out.append(Html("<p><strong>Qui le fait déjà :</strong></p><ul class='petit'>" + "".join(items) + "</ul>"))
     return out
 
