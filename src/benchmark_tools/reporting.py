@@ -620,7 +620,7 @@ def design_section(position) -> list:
 
 def paragraph(text: str, css_class: str | None = None) -> Html:
     """Text from the data as escaped paragraphs (one per line)."""
-    cls = f' class="{css_class}"' if css_class else ""
+    cls = f' class="{e(css_class)}"' if css_class else ""
     return Html("".join(f"<p{cls}>{e(line)}</p>" for line in str(text).splitlines() if line.strip()))
 
 
