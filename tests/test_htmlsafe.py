@@ -288,6 +288,7 @@ def test_criteria_markdown_source_is_no_autolink():
     assert "<javascript:" not in md
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "file:///etc/hostname", "vbscript:x"])
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "file:///etc/hostname", "vbscript:x",
+                                 "ftp://example.org/", "mailto:a@example.org", "tel:+33100000000"])
 def test_markdown_renderer_refuses_unsafe_destinations(url):
     assert htmlsafe._renderer().validateLink(url) is False
