@@ -292,3 +292,17 @@ def test_criteria_markdown_source_is_no_autolink():
                                  "ftp://example.org/", "mailto:a@example.org", "tel:+33100000000"])
 def test_markdown_renderer_refuses_unsafe_destinations(url):
     assert htmlsafe._renderer().validateLink(url) is False
+
+
+def test_design_section_escapes_every_text_and_links_safe_sources_only():
+    from benchmark_tools.reporting import design_section
+
+    ex = pd.DataFrame([{"critère": TAG, "niveau visé": TAG, "cas au niveau": 2, "cas": TAG, "source": src,
+                        "preuve": TAG, "année": TAG}
+                       for src in (BREAKOUT, "javascript:alert(1)", "https://example.org/ok")])
+    pos = SimpleNamespace(design_name=TAG, design_id='x"><img src=x onerror=alert(1)>',
+                          summary_text=lambda: TAG + "\n" + TAG,
+                          marginal_gains=pd.DataFrame({"critère": [TAG], "gain de score": [0.1]}), examples=ex)
+    out = "".join(b.html for b in design_section(pos))
+    _no_raw_tag(out)
+    assert re.findall(r'href="([^"]*)"', out) == ["https://example.org/ok"]
