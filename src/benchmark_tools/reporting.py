@@ -196,24 +196,71 @@ def cases_overview(project) -> Html:
     return html_table(df, "Les cas étudiés, par famille", pct=["Couverture moyenne"])
 
 
-def cases_list(project, families: list[str] | None = None) -> Html:
+def cases_list(project, families: list[str] | None = None, shown: set[str] | None = None,
+               run_dir: str | Path | None = None) -> Html:
+    """The list of the cases; with ``shown`` (see :func:`shown_cases`), only those, the full list
+    going to ``cas.csv`` in ``run_dir``."""
     cov = coverage_table(project.cases, project.catalogue, project.families).set_index("case_id")
     rows = []
     for c in project.cases:
         if families and c.family not in families:
             continue
-        rows.append({"Cas": c.name, "Territoire": c.territory, "Pays": c.country,
+        rows.append({"identifiant": c.id, "Cas": c.name, "Territoire": c.territory, "Pays": c.country,
                      "Famille": project.families.label(c.family), "Édition décrite": c.edition or "",
                      "Couverture": float(cov.loc[c.id, "Couverture"]), "Rennes": "oui" if c.baseline else ""})
-    return html_table(pd.DataFrame(rows), "Liste des cas", pct=["Couverture"])
+    df = pd.DataFrame(rows)
+    if shown is None or len(df) == 0 or df["identifiant"].isin(shown).all():
+        return html_table(df.drop(columns="identifiant"), "Liste des cas", pct=["Couverture"])
+    note = _full_table_note(df, run_dir, "cas.csv", len(df))
+    part = df[df["identifiant"].isin(shown)].drop(columns="identifiant")
+    return Html(html_table(part, f"Liste des cas (extrait : {len(part)} sur {len(df)})", pct=["Couverture"]).html + note)
+
+
+def _full_table_note(df: pd.DataFrame, run_dir, name: str, n_total: int) -> str:
+    """Write the full table as CSV into the run folder; the sentence that says where it is."""
+    if run_dir:
+        from .safeio import write_text_atomic
+
+        write_text_atomic(Path(run_dir) / name, df.to_csv(index=False))
+        where = f"le tableau complet ({n_total} lignes) est dans le fichier <strong>{e(name)}</strong> du dossier de l'exécution"
+    else:
+        where = f"le tableau complet compte {n_total} lignes"
+    return f'<p class="petit">Extrait : {where}.</p>'
+
+
+def shown_cases(project, analyses) -> set[str] | None:
+    """Cases shown in the report's long tables and case sheets, or None when every family fits.
+
+    Beyond ``settings.report.max_table_rows`` cases in a family: the top of its ranking (nominal
+    rank, then score) and its Rennes instruments (``baseline: true``).
+    """
+    n = project.settings.report.max_table_rows
+    if all(len(project.cases_of(fa.family)) <= n for fa in analyses):
+        return None
+    keep: set[str] = set()
+    for fa in analyses:
+        ids = list(fa.summary_table()["identifiant"])
+        keep.update(ids[:n])
+        keep.update(c.id for c in project.cases_of(fa.family) if c.baseline)
+    return keep
 
 
 # --------------------------------------------------------------------------- results by family
 
 
-def family_table(fa) -> Html:
-    """Ranking with rank intervals, stability and the effect of the undocumented criteria."""
+def family_table(fa, project=None, run_dir: str | Path | None = None) -> Html:
+    """Ranking with rank intervals, stability and the effect of the undocumented criteria.
+
+    With ``project``, beyond ``settings.report.max_table_rows`` cases the table shows the top of the
+    ranking and the Rennes instruments; the full table goes to ``classement_<famille>.csv`` in
+    ``run_dir``.
+    """
     df = fa.summary_table()
+    full = df
+    limit = project.settings.report.max_table_rows if project is not None else None
+    if limit is not None and len(df) > limit:
+        base = {c.id for c in project.cases_of(fa.family) if c.baseline}
+        df = df[(df.index < limit) | df["identifiant"].isin(base)].copy()
     top = f"P(top {fa.monte_carlo.top_k})" if fa.monte_carlo is not None else None
     cols = ["Cas", "Score", "Rang nominal", "Couverture", "Statut"]
     if fa.monte_carlo is not None:
@@ -231,7 +278,12 @@ def family_table(fa) -> Html:
     if "Stabilité" in out:
         out["Stabilité"] = out["Stabilité"].replace({"exclu": "—"})
     pct = ["Couverture"] + (["P(1er)", top] if top else [])
-    return html_table(out, f"{fa.label} : classement et intervalles de rang", pct=pct, dec={"Score": 3})
+    caption = f"{fa.label} : classement et intervalles de rang"
+    if len(df) < len(full):
+        caption += f" (les {limit} premiers et les dispositifs de Rennes, sur {len(full)} cas)"
+        note = _full_table_note(full, run_dir, f"classement_{fa.family}.csv", len(full))
+        return Html(html_table(out, caption, pct=pct, dec={"Score": 3}).html + note)
+    return html_table(out, caption, pct=pct, dec={"Score": 3})
 
 
 def missing_words(fa) -> str:
@@ -340,12 +392,14 @@ def conflicts_table(project) -> Html:
     return html_table(pd.DataFrame(rows), "Faits sur lesquels les sources divergent")
 
 
-def case_sheets(project, families: list[str] | None = None) -> list:
+def case_sheets(project, families: list[str] | None = None, shown: set[str] | None = None) -> list:
     """One sheet per case (facts with sources, scores with evidence): Markdown with the data escaped,
     rendered without raw HTML."""
     out = []
     for c in project.cases:
         if families and c.family not in families:
+            continue
+        if shown is not None and c.id not in shown:
             continue
         out.append(Html(markdown_html(case_sheet_markdown(c, project.catalogue, project.families))))
     return out

@@ -453,6 +453,14 @@ class ExplorerSettings(Strict):
     n_draws: int = Field(ge=50, le=5000)
 
 
+class ReportSettings(Strict):
+    """The rendered report at scale."""
+
+    # Beyond this many cases in a family, the report's tables and case sheets show the top of the
+    # ranking and the Rennes instruments; the full tables go to CSV files in the run folder.
+    max_table_rows: int = Field(ge=5, le=100_000)
+
+
 class Settings(Strict):
     scoring: ScoringSettings
     robustness: RobustnessSettings
@@ -460,6 +468,7 @@ class Settings(Strict):
     validation: ValidationSettings
     redundancy: RedundancySettings
     explorer: ExplorerSettings
+    report: ReportSettings
 
 
 class ReportParams(Strict):
