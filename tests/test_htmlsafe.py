@@ -123,9 +123,9 @@ def test_pdf_fetcher_serves_data_only(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET", encoding="utf-8")
     fetch = htmlsafe.pdf_url_fetcher()
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         fetch(secret.as_uri())
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         fetch("http://127.0.0.1:9/")
     data = "data:text/plain;base64," + base64.b64encode(b"ok").decode()
     res = fetch(data)
@@ -190,7 +190,6 @@ def test_case_sheet_links_and_text():
 
 def test_case_sheet_markdown_renders_inert(tmp_path):
     from benchmark_tools.schema import Case
-
     from projectkit import valid_case
 
     data = valid_case(name=TAG, summary="<script>alert(1)</script>" + TAG, edition=TAG, territory=TAG,
@@ -211,10 +210,11 @@ def test_case_sheet_markdown_renders_inert(tmp_path):
 
 
 def test_criteria_markdown_source_urls_and_descriptions():
+    import yaml
+
     from benchmark_tools.config import load_families
     from benchmark_tools.criteria import criteria_markdown
     from tinyproject import REPO
-    import yaml
 
     cat = yaml.safe_load((REPO / "benchmark" / "criteria.yml").read_text(encoding="utf-8"))
     cat["criteria"][0]["description"] = "[clic](javascript:alert(1)) " + TAG
@@ -275,10 +275,10 @@ def test_case_source_markdown_makes_no_link_syntax(bad):
 
 
 def test_criteria_markdown_source_is_no_autolink():
-    from benchmark_tools.config import load_families
-    from benchmark_tools.criteria import criteria_markdown
     import yaml
 
+    from benchmark_tools.config import load_families
+    from benchmark_tools.criteria import criteria_markdown
     from tinyproject import REPO
 
     cat = yaml.safe_load((REPO / "benchmark" / "criteria.yml").read_text(encoding="utf-8"))

@@ -15,8 +15,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from hostilekit import execute_in_process, payloads, poison, url_payloads
+
 from tinyproject import make_tiny_project
 
 CHROMIUM = shutil.which("chromium")

@@ -52,7 +52,6 @@ def test_shown_cases_is_none_when_every_family_fits():
 
 def test_cases_list_extract_and_csv(tmp_path):
     from benchmark_tools.validate import load_project
-
     from tinyproject import make_tiny_project
 
     root = make_tiny_project(tmp_path / "proj")

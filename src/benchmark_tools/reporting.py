@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from .cases import FIELD_LABELS, case_sheet_markdown, coverage_table
-from .schema import DESIGN_FIELDS, OUTCOME_FIELDS
 from .htmlsafe import host as url_host
 from .htmlsafe import link, safe_url
 from .htmlsafe import markdown as markdown_html
 from .htmlsafe import text as e
+from .schema import DESIGN_FIELDS, OUTCOME_FIELDS
 from .textutil import fmt_number, fmt_pct
 
 METHOD_LABELS = {"arithmetic": "moyenne arithmétique pondérée", "geometric": "moyenne géométrique pondérée",
