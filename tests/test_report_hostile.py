@@ -20,6 +20,7 @@ from hostilekit import execute_in_process, payloads, poison, url_payloads
 from tinyproject import make_tiny_project
 
 CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.slow  # renders the whole report (about 40 s)
 
 
 class _Scan(HTMLParser):
