@@ -23,6 +23,9 @@ e. joint Monte Carlo (weights + missing values, ``joint.joint_monte_carlo``, pri
 d. validation + scoring of 1,000 and 10,000 synthetic case dicts (pydantic ``Case`` model +
    ``validate.check_case``; ``DecisionMatrix.from_cases`` + ``scoring.score``); target ≤ 5 s
    for 10,000 and close to linear (ratio ≈ 10).
+e. the whole report (every notebook, HTML, PDF and note) on 500 synthetic cases, once
+   (``--report-cases``; the long tables are cut at ``settings.report.max_table_rows``);
+   target < 3 min on 2 cores.
 
 e. the spreadsheet route: ``export-xlsx`` and ``import-xlsx`` (every file written) of 500 and
    2,000 synthetic case files in a throw-away project; targets: ratio 2,000/500 ≤ 5 (near-linear)
@@ -466,12 +469,62 @@ def bench_printemps(reps: int) -> None:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def bench_report_scale(n_cases: int = 500) -> None:
+    """The whole report (``run_report``: every notebook, HTML, PDF, note) on ``n_cases`` synthetic cases
+    spread over the three families, with ``settings.report.max_table_rows`` as set; target < 3 min."""
+    import shutil
+    import tempfile
+
+    import yaml
+
+    from benchmark_tools.report import run_report
+
+    rng = np.random.default_rng(20261204)
+    root = Path(tempfile.mkdtemp(prefix="rapport-echelle-"))
+    try:
+        shutil.copytree(ROOT / "benchmark", root / "benchmark")
+        shutil.copytree(ROOT / "notebooks", root / "notebooks")
+        for f in (root / "benchmark" / "designs").glob("*.yml"):  # a status quo reads a real case
+            if "status_quo_of" in f.read_text(encoding="utf-8"):
+                f.unlink()
+        catalogue = config.load_catalogue(root)
+        families = config.load_families(root)
+        shares = {"budget_participatif": 0.4, "appel_a_projets": 0.3, "fonds_de_concours": 0.3}
+        for family, share in shares.items():
+            folder = root / "data" / "cases" / family
+            folder.mkdir(parents=True)
+            dicts = synthetic_case_dicts(rng, catalogue, int(round(n_cases * share)), family)
+            for k, d in enumerate(dicts):
+                d["id"] = f"{family[:3]}_{k:05d}"
+                d["level"] = "commune" if family == "budget_participatif" else "epci"
+                d["baseline"] = k == 0
+                d["scores"] = {cid: v for cid, v in d["scores"].items()
+                               if catalogue.criterion(cid).status_for(family, families) != "not_applicable"}
+                (folder / f"{d['id']}.yml").write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False),
+                                                       encoding="utf-8")
+        t0 = time.perf_counter()
+        run = run_report([], root=root, reports_dir=root / "reports", echo=lambda *a: None)
+        emit(f"report_{n_cases}_cases_s", time.perf_counter() - t0)
+        emit(f"report_{n_cases}_cases_html_mb", (run / "preconisations.html").stat().st_size / 1e6)
+        try:
+            from pypdf import PdfReader
+
+            emit(f"report_{n_cases}_cases_pdf_pages", len(PdfReader(str(run / "preconisations.pdf")).pages))
+        except ImportError:  # pragma: no cover - pypdf is a dev dependency
+            pass
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7, help="répétitions des mesures rapides")
     ap.add_argument("--slow-reps", type=int, default=3, help="répétitions des mesures lentes")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "bench" / "latest.json")
     ap.add_argument("--only", choices=["xlsx"], default=None, help="ne mesurer qu'un groupe de figures")
+    ap.add_argument("--report-cases", type=int, default=500,
+                    help="cas synthétiques du rapport complet chronométré (0 : ne pas le mesurer)")
+    ap.add_argument("--only-report", action="store_true", help="ne mesurer que le rapport complet")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")  # scikit-criteria warns on every TOPSIS call with cost criteria
 
@@ -487,7 +540,7 @@ def main(argv=None) -> int:
         profile = load_profile("equilibre")
         rng = np.random.default_rng(20261128)
         t0 = time.perf_counter()
-        if args.only is None:
+        if args.only is None and not args.only_report:
             bench_flat(rng, args.reps, args.slow_reps)
             bench_mc_smaa(rng, settings, catalogue, profile, args.reps)
             bench_sobol(rng, settings, args.reps)
@@ -495,7 +548,10 @@ def main(argv=None) -> int:
             bench_validate_score(rng, settings, catalogue, families, profile, args.slow_reps)
             bench_explorer_page(args.slow_reps)
             bench_printemps(args.slow_reps)
-        bench_xlsx(rng, catalogue, families)
+        if not args.only_report:
+            bench_xlsx(rng, catalogue, families)
+        if args.report_cases and args.only is None:
+            bench_report_scale(args.report_cases)
         emit("load_average_end", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         emit("bench_total_s", time.perf_counter() - t0)
 

@@ -54,6 +54,10 @@ from benchmark_tools.uncertainty_report import gaps_annex, missing_priors_sectio
 gaps = {fam: family_gaps(project, fam, params) for fam in recommendations.sets}
 write_gaps_csv(gaps, run_dir)
 
+# At scale (settings.report.max_table_rows), the long tables and the case sheets show the top of each
+# ranking and the Rennes instruments; the full tables go to CSV in the run folder.
+shown = rp.shown_cases(project, analyses)
+
 # %%
 rp.title_page(project, params)
 
@@ -119,7 +123,7 @@ rp.coverage_words(project, analyses)
 for fa in analyses:
     display(rp.heading(fa.label, 3))
     display(rp.baseline_position(fa, project))
-    display(rp.family_table(fa))
+    display(rp.family_table(fa, project, run_dir))
     display(rp.figure(dimension_heatmap(fa.result, labels, names=fa.names)))
     if fa.monte_carlo is not None:
         display(rp.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
@@ -239,14 +243,18 @@ rp.criteria_annex(project)
 # justifie.
 
 # %%
-for sheet in rp.case_sheets(project):
+if shown is not None:
+    display(rp.paragraph("Fiches des cas montrés dans les classements (haut de chaque classement et dispositifs "
+                         "de Rennes) ; la fiche de tout autre cas s'affiche avec « benchmark-tools show <identifiant> ».",
+                         "petit"))
+for sheet in rp.case_sheets(project, shown=shown):
     display(sheet)
 
 # %% [markdown]
 # ### Couverture des données et conflits de sources
 
 # %%
-rp.cases_list(project)
+rp.cases_list(project, shown=shown, run_dir=run_dir)
 
 # %%
 rp.conflicts_table(project)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .htmlsafe import host as url_host
+from .htmlsafe import safe_url
 from .schema import DESIGN_FIELDS, OUTCOME_FIELDS, Case, Catalogue, Fact, Families
 from .textutil import escape_md, fmt_number, fmt_value
 
@@ -442,13 +444,16 @@ def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families, po
 
 
 def _link(source: str | None) -> str:
+    """A source field as Markdown: each well-formed http(s) URL as a link labelled by its site,
+    anything else (a citation, a malformed or non-web URL) as escaped text, never a link."""
     if not source:
         return ""
     parts = []
     for s in str(source).split(" ; "):
-        if s.startswith(("http://", "https://")):
-            host = s.split("/")[2]
-            parts.append(f"[{escape_md(host)}](<{s.replace('>', '%3E').replace(' ', '%20')}>)")
+        url = safe_url(s)
+        if url is not None:
+            # safe_url excludes whitespace and angle brackets: the <…> destination cannot be broken.
+            parts.append(f"[{escape_md(url_host(url))}](<{url}>)")
         else:
             parts.append(escape_md(s))
     return " ; ".join(parts)

@@ -18,7 +18,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .htmlsafe import safe_url
 from .schema import Catalogue, Criterion, Families, Sources
+from .textutil import escape_md
 
 #: Families shown when no family is asked for (the three reference families).
 _MAIN_FAMILIES = ("budget_participatif", "appel_a_projets", "fonds_de_concours")
@@ -467,7 +469,8 @@ def criteria_markdown(
                 continue
             line = f"- **[{k}]** {_oneline(s.citation)}"
             if s.url:
-                line += f" <{s.url}>"
+                # Only a well-formed http(s) URL becomes an autolink; anything else stays text.
+                line += f" <{s.url}>" if safe_url(s.url) else f" {escape_md(s.url)}"
             if s.note:
                 line += f" — *{_oneline(s.note)}*"
             out.append(line)

@@ -343,7 +343,9 @@ def _source_links(sources: tuple[str, ...], limit: int = 4) -> str:
 
     urls = list(dict.fromkeys(u.strip() for s in sources for u in s.split(" ; ")
                               if re.match(r"^https?://[^\s<>\"']+$", u.strip())))
-    links = [f'<a href="{_e(u)}">{_e(urlparse(u).netloc.removeprefix("www."))}</a>' for u in urls[:limit]]
+    from .htmlsafe import link
+
+    links = [link(u, urlparse(u).netloc.removeprefix("www.")) for u in urls[:limit]]
     more = f" et {len(urls) - limit} autre(s)" if len(urls) > limit else ""
     return ", ".join(links) + more
 
@@ -561,6 +563,10 @@ def write_note(project, out_dir: Path, params=None, recommendations=None, conten
     import weasyprint
 
     pdf_path = out_dir / f"{NOTE_STEM}.pdf"
-    weasyprint.HTML(filename=str(html_path), base_url=str(out_dir)).write_pdf(str(pdf_path))
+    from .htmlsafe import drop_attachments, pdf_url_fetcher
+
+    # The PDF reads the note's own data: images only (no local file, no network, no attachment).
+    weasyprint.HTML(string=drop_attachments(html_path.read_text(encoding="utf-8")),
+                    url_fetcher=pdf_url_fetcher()).write_pdf(str(pdf_path))
     docx_path = note_docx(content, out_dir / f"{NOTE_STEM}.docx")
     return {"html": html_path, "pdf": pdf_path, "docx": docx_path}

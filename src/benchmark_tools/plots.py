@@ -32,6 +32,8 @@ def style() -> None:
         "font.family": "DejaVu Sans", "font.size": 8.5, "axes.titlesize": 10, "axes.labelsize": 8.5,
         "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
         "svg.fonttype": "path", "axes.titleweight": "bold", "axes.titlecolor": NAVY,
+        # Labels are names from the data: a "$" is a dollar sign, never the start of a formula.
+        "text.parse_math": False,
     })
 
 

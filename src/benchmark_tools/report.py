@@ -27,6 +27,7 @@ import yaml
 from .config import find_root, load_model
 from .errors import BenchmarkError, InputError, ValidationFailed
 from .explorer_page import write_explorer_page
+from .htmlsafe import CSP, drop_attachments, pdf_url_fetcher
 from .schema import ReportParams
 
 #: The notebook rendered as the report (last in the run).
@@ -192,7 +193,7 @@ def render_html(executed: Path, title: str) -> str:
     exporter.exclude_output_prompt = True
     exporter.anchor_link_text = ""
     nb = nbformat.read(executed, as_version=4)
-    body, _ = exporter.from_notebook_node(nb, resources={"report_title": title, "report_css": _css()})
+    body, _ = exporter.from_notebook_node(nb, resources={"report_title": title, "report_css": _css(), "report_csp": CSP})
     return insert_toc(body)
 
 
@@ -235,12 +236,18 @@ def insert_toc(html_text: str) -> str:
 
 
 def render_pdf(html_path: Path, pdf_path: Path) -> None:
-    """A4 PDF from the HTML with WeasyPrint (page numbers and running title from the CSS)."""
+    """A4 PDF from the HTML with WeasyPrint (page numbers and running title from the CSS).
+
+    The renderer reads the page's own ``data:`` figures and nothing else (no file of the machine,
+    nothing from the network), and no ``rel=attachment`` is honoured: see :mod:`.htmlsafe`.
+    """
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     import weasyprint
 
-    weasyprint.HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf(str(pdf_path))
+    page = drop_attachments(Path(html_path).read_text(encoding="utf-8"))
+    # No base URL: a relative reference resolves to nothing rather than to the run folder.
+    weasyprint.HTML(string=page, url_fetcher=pdf_url_fetcher()).write_pdf(str(pdf_path))
 
 
 # --------------------------------------------------------------------------- the run

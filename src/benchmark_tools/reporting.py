@@ -1,8 +1,10 @@
 """Building blocks of the report and of the notebooks: tables, sections and texts in French.
 
-Functions return objects that a notebook displays (``Html`` or matplotlib figures), so the
-notebooks stay narration: one call per block. All text that comes from the data goes through
-:func:`benchmark_tools.textutil.escape_html`, so a case text containing HTML stays inert.
+Functions return objects that a notebook displays (``Html``), so the notebooks stay narration:
+one call per block. All text that comes from the data goes through :mod:`benchmark_tools.htmlsafe`
+(:func:`~benchmark_tools.htmlsafe.text` for text, :func:`~benchmark_tools.htmlsafe.link` for
+sources, :func:`~benchmark_tools.htmlsafe.markdown` for the Markdown blocks), so a case text
+containing HTML stays inert and only well-formed http(s) URLs become links.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ import numpy as np
 import pandas as pd
 
 from .cases import FIELD_LABELS, case_sheet_markdown, coverage_table
+from .htmlsafe import host as url_host
+from .htmlsafe import link, safe_url
+from .htmlsafe import markdown as markdown_html
+from .htmlsafe import text as e
 from .schema import DESIGN_FIELDS, OUTCOME_FIELDS
-from .textutil import escape_html as e
 from .textutil import fmt_number, fmt_pct
 
 METHOD_LABELS = {"arithmetic": "moyenne arithmétique pondérée", "geometric": "moyenne géométrique pondérée",
@@ -48,7 +53,7 @@ def slug(text: str) -> str:
 
 def heading(text: str, level: int = 2, anchor: str | None = None, new_page: bool = False) -> Html:
     cls = ' class="saut"' if new_page and level == 2 else ""
-    return Html(f'<h{level} id="{anchor or slug(text)}"{cls}>{e(text)}</h{level}>')
+    return Html(f'<h{level} id="{e(anchor or slug(text))}"{cls}>{e(text)}</h{level}>')
 
 
 def setup_notebook() -> None:
@@ -101,9 +106,8 @@ def html_table(df: pd.DataFrame, caption: str | None = None, *, pct: list[str] |
                 else:
                     txt = fmt_number(float(v), dec.get(c, 2))
                 cells.append(f'<td class="num">{txt}</td>')
-            elif c in link_cols and isinstance(v, str) and v.startswith(("http://", "https://")):
-                host = v.split("/")[2]
-                cells.append(f'<td><a href="{e(v)}">{e(host)}</a></td>')
+            elif c in link_cols and isinstance(v, str):
+                cells.append(f"<td>{link(v)}</td>")
             elif isinstance(v, bool) or isinstance(v, np.bool_):
                 cells.append(f"<td>{'oui' if v else 'non'}</td>")
             else:
@@ -192,27 +196,75 @@ def cases_overview(project) -> Html:
     return html_table(df, "Les cas étudiés, par famille", pct=["Couverture moyenne"])
 
 
-def cases_list(project, families: list[str] | None = None) -> Html:
+def cases_list(project, families: list[str] | None = None, shown: set[str] | None = None,
+               run_dir: str | Path | None = None) -> Html:
+    """The list of the cases; with ``shown`` (see :func:`shown_cases`), only those, the full list
+    going to ``cas.csv`` in ``run_dir``."""
     cov = coverage_table(project.cases, project.catalogue, project.families).set_index("case_id")
     rows = []
     for c in project.cases:
         if families and c.family not in families:
             continue
-        rows.append({"Cas": c.name, "Territoire": c.territory, "Pays": c.country,
+        rows.append({"identifiant": c.id, "Cas": c.name, "Territoire": c.territory, "Pays": c.country,
                      "Famille": project.families.label(c.family), "Édition décrite": c.edition or "",
                      "Couverture": float(cov.loc[c.id, "Couverture"]), "Rennes": "oui" if c.baseline else ""})
         if getattr(project, "source_policy", None) is not None:  # share of primary sources (issue 20)
             from .provenance import primary_share
             rows[-1]["Sources primaires"] = primary_share(c, project.source_policy)
-    return html_table(pd.DataFrame(rows), "Liste des cas", pct=["Couverture", "Sources primaires"])
+    pct = ["Couverture", "Sources primaires"]
+    df = pd.DataFrame(rows)
+    if shown is None or len(df) == 0 or df["identifiant"].isin(shown).all():
+        return html_table(df.drop(columns="identifiant"), "Liste des cas", pct=pct)
+    note = _full_table_note(df, run_dir, "cas.csv", len(df))
+    part = df[df["identifiant"].isin(shown)].drop(columns="identifiant")
+    return Html(html_table(part, f"Liste des cas (extrait : {len(part)} sur {len(df)})", pct=pct).html + note)
+
+
+def _full_table_note(df: pd.DataFrame, run_dir, name: str, n_total: int) -> str:
+    """Write the full table as CSV into the run folder; the sentence that says where it is."""
+    if run_dir:
+        from .safeio import write_text_atomic
+
+        write_text_atomic(Path(run_dir) / name, df.to_csv(index=False))
+        where = f"le tableau complet ({n_total} lignes) est dans le fichier <strong>{e(name)}</strong> du dossier de l'exécution"
+    else:
+        where = f"le tableau complet compte {n_total} lignes"
+    return f'<p class="petit">Extrait : {where}.</p>'
+
+
+def shown_cases(project, analyses) -> set[str] | None:
+    """Cases shown in the report's long tables and case sheets, or None when every family fits.
+
+    Beyond ``settings.report.max_table_rows`` cases in a family: the top of its ranking (nominal
+    rank, then score) and its Rennes instruments (``baseline: true``).
+    """
+    n = project.settings.report.max_table_rows
+    if all(len(project.cases_of(fa.family)) <= n for fa in analyses):
+        return None
+    keep: set[str] = set()
+    for fa in analyses:
+        ids = list(fa.summary_table()["identifiant"])
+        keep.update(ids[:n])
+        keep.update(c.id for c in project.cases_of(fa.family) if c.baseline)
+    return keep
 
 
 # --------------------------------------------------------------------------- results by family
 
 
-def family_table(fa) -> Html:
-    """Ranking with rank intervals, stability and the effect of the undocumented criteria."""
+def family_table(fa, project=None, run_dir: str | Path | None = None) -> Html:
+    """Ranking with rank intervals, stability and the effect of the undocumented criteria.
+
+    With ``project``, beyond ``settings.report.max_table_rows`` cases the table shows the top of the
+    ranking and the Rennes instruments; the full table goes to ``classement_<famille>.csv`` in
+    ``run_dir``.
+    """
     df = fa.summary_table()
+    full = df
+    limit = project.settings.report.max_table_rows if project is not None else None
+    if limit is not None and len(df) > limit:
+        base = {c.id for c in project.cases_of(fa.family) if c.baseline}
+        df = df[(df.index < limit) | df["identifiant"].isin(base)].copy()
     top = f"P(top {fa.monte_carlo.top_k})" if fa.monte_carlo is not None else None
     cols = ["Cas", "Score", "Rang nominal", "Couverture", "Statut"]
     if fa.monte_carlo is not None:
@@ -230,7 +282,12 @@ def family_table(fa) -> Html:
     if "Stabilité" in out:
         out["Stabilité"] = out["Stabilité"].replace({"exclu": "—"})
     pct = ["Couverture"] + (["P(1er)", top] if top else [])
-    return html_table(out, f"{fa.label} : classement et intervalles de rang", pct=pct, dec={"Score": 3})
+    caption = f"{fa.label} : classement et intervalles de rang"
+    if len(df) < len(full):
+        caption += f" (les {limit} premiers et les dispositifs de Rennes, sur {len(full)} cas)"
+        note = _full_table_note(full, run_dir, f"classement_{fa.family}.csv", len(full))
+        return Html(html_table(out, caption, pct=pct, dec={"Score": 3}).html + note)
+    return html_table(out, caption, pct=pct, dec={"Score": 3})
 
 
 def missing_words(fa) -> str:
@@ -339,16 +396,17 @@ def conflicts_table(project) -> Html:
     return html_table(pd.DataFrame(rows), "Faits sur lesquels les sources divergent")
 
 
-def case_sheets(project, families: list[str] | None = None) -> list:
-    """One Markdown sheet per case (facts with sources, scores with evidence)."""
-    from IPython.display import Markdown
-
+def case_sheets(project, families: list[str] | None = None, shown: set[str] | None = None) -> list:
+    """One sheet per case (facts with sources, scores with evidence): Markdown with the data escaped,
+    rendered without raw HTML."""
     out = []
     for c in project.cases:
         if families and c.family not in families:
             continue
-        out.append(Markdown(case_sheet_markdown(c, project.catalogue, project.families,
-                                                getattr(project, "source_policy", None))))
+        if shown is not None and c.id not in shown:
+            continue
+        out.append(Html(markdown_html(case_sheet_markdown(c, project.catalogue, project.families,
+                                                          getattr(project, "source_policy", None)))))
     return out
 
 
@@ -356,14 +414,14 @@ def bibliography(project) -> Html:
     """Frameworks cited by the criteria, then the public pages the cases rest on (counted)."""
     items = []
     for s in sorted(project.sources.sources, key=lambda s: s.citation):
-        link = f' — <a href="{e(s.url)}">{e(s.url.split("/")[2])}</a>' if s.url and s.url.startswith("http") else ""
-        items.append(f"<li>[{e(s.key)}] {e(s.citation)}{link}</li>")
+        url = f" — {link(s.url)}" if s.url else ""
+        items.append(f"<li>[{e(s.key)}] {e(s.citation)}{url}</li>")
     hosts: dict[str, int] = {}
     for c in project.cases:
         for f in _all_facts(c):
             for src in (f.source or "").split(" ; "):
-                if src.startswith("http"):
-                    host = src.split("/")[2]
+                if safe_url(src):
+                    host = url_host(src)
                     hosts[host] = hosts.get(host, 0) + 1
     top = sorted(hosts.items(), key=lambda kv: (-kv[1], kv[0]))
     policy = getattr(project, "source_policy", None)
@@ -458,17 +516,25 @@ def run_params(**values):
                                             for k, v in values.items() if v is not None})
 
 
-def figure(fig):
-    """Display a matplotlib figure once (as SVG) and close it, so it is not shown twice."""
+def figure(fig, alt: str = "Graphique") -> Html:
+    """A matplotlib figure as an SVG ``data:`` image, closed so it is not shown twice.
+
+    The figure's labels come from the data: as an image the SVG is never part of the page's DOM
+    (no markup of a label can act), and the page's Content-Security-Policy allows ``data:`` images
+    only.
+    """
+    import base64
     import io
 
     import matplotlib.pyplot as plt
-    from IPython.display import SVG
 
-    buf = io.StringIO()
+    # The first axes title, when there is one, says what the figure shows.
+    alt = next((ax.get_title() for ax in fig.axes if ax.get_title()), alt)
+    buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
-    return SVG(buf.getvalue())
+    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    return Html(f'<img class="figure" alt="{e(alt)}" src="data:image/svg+xml;base64,{b64}">')
 
 
 def method_summary(project, params) -> Html:
@@ -522,17 +588,20 @@ def shift_headings(md: str, by: int = 1, drop_first_title: bool = True) -> str:
 
 
 def criteria_annex(project):
-    """The criteria reference, headings demoted to sit under « Annexes › Référentiel des critères »."""
-    from IPython.display import Markdown
+    """The criteria reference, headings demoted to sit under « Annexes › Référentiel des critères ».
 
+    The catalogue's descriptions are Markdown on purpose: rendered with raw HTML off and links
+    only to http(s) URLs.
+    """
     from .criteria import (
         calibration_markdown,  # level by level, the cases coded there (issue 20)
         criteria_markdown,
     )
 
-    return Markdown(shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1)
-                    + "\n\n" + shift_headings(calibration_markdown(project.cases, project.catalogue, project.families),
-                                             1, drop_first_title=False))
+    return Html(markdown_html(
+        shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1)
+        + "\n\n" + shift_headings(calibration_markdown(project.cases, project.catalogue, project.families),
+                                   1, drop_first_title=False)))
 
 
 def short_names(cases) -> dict[str, str]:
@@ -562,20 +631,20 @@ _AUTOLINK = re.compile(r"(?<!\()<(https?://[^>\s]+)>")
 
 def shorten_links(md: str) -> str:
     """Bare URLs and autolinks in (escaped) Markdown become short links labelled by their site."""
-    md = _AUTOLINK.sub(lambda m: f"[{m.group(1).split('/')[2]}](<{m.group(1)}>)", md)
+    md = _AUTOLINK.sub(lambda m: f"[{url_host(m.group(1))}](<{m.group(1)}>)" if safe_url(m.group(1)) else m.group(0), md)
+
     def repl(m):
         url = re.sub(r"\\(.)", r"\1", m.group(0)).rstrip(".,")
         tail = m.group(0)[len(m.group(0).rstrip(".,")):]
-        host = url.split("/")[2] if url.count("/") >= 2 else url
-        return f"[{host}](<{url}>)" + tail
+        if not safe_url(url):  # not a well-formed http(s) URL: stays text
+            return m.group(0)
+        return f"[{url_host(url)}](<{url}>)" + tail
     return _URL_IN_MD.sub(repl, md)
 
 
 def recommendations_annex(report):
-    """The préconisations of every family as Markdown, headings pushed under « Préconisations »."""
-    from IPython.display import Markdown
-
-    return Markdown(shorten_links(shift_headings(report.to_markdown(), 1, drop_first_title=False)))
+    """The préconisations of every family (Markdown, raw HTML off), headings pushed under « Préconisations »."""
+    return Html(markdown_html(shorten_links(shift_headings(report.to_markdown(), 1, drop_first_title=False))))
 
 
 def design_positions_table(positions) -> Html:
@@ -613,16 +682,16 @@ def design_section(position) -> list:
                 items.append(f"<li>{target} : aucun cas de la famille n'atteint encore ce niveau d'après les sources.</li>")
                 continue
             src = r.get("source") or ""
-            link = f' — <a href="{e(src)}">{e(src.split("/")[2])}</a>' if src.startswith("http") else ""
+            url = f" — {link(src)}" if safe_url(src) else ""
             items.append(f"<li>{target} : {e(r['cas'])} ({n_at} cas à ce niveau ou au-dessus) — "
-                         f"{e(r.get('preuve') or '')} ({e(r.get('année') or '')}){link}</li>")
+                         f"{e(r.get('preuve') or '')} ({e(r.get('année') or '')}){url}</li>")
         out.append(Html("<p><strong>Qui le fait déjà :</strong></p><ul class='petit'>" + "".join(items) + "</ul>"))
     return out
 
 
 def paragraph(text: str, css_class: str | None = None) -> Html:
     """Text from the data as escaped paragraphs (one per line)."""
-    cls = f' class="{css_class}"' if css_class else ""
+    cls = f' class="{e(css_class)}"' if css_class else ""
     return Html("".join(f"<p{cls}>{e(line)}</p>" for line in str(text).splitlines() if line.strip()))
 
 

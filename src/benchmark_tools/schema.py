@@ -477,6 +477,14 @@ class EvidenceSettings(Strict):
     edition_tolerance_years: int = Field(ge=0, le=50)
 
 
+class ReportSettings(Strict):
+    """The rendered report at scale."""
+
+    # Beyond this many cases in a family, the report's tables and case sheets show the top of the
+    # ranking and the Rennes instruments; the full tables go to CSV files in the run folder.
+    max_table_rows: int = Field(ge=5, le=100_000)
+
+
 class Settings(Strict):
     scoring: ScoringSettings
     robustness: RobustnessSettings
@@ -485,6 +493,7 @@ class Settings(Strict):
     redundancy: RedundancySettings
     explorer: ExplorerSettings
     evidence: EvidenceSettings
+    report: ReportSettings
 
 
 class ReportParams(Strict):
