@@ -231,6 +231,15 @@ for block in report_sections(build_note(project, params, recommendations, with_c
 gaps_annex(gaps, project, project.settings.robustness.gaps_top)
 
 # %% [markdown]
+# ### Questions aux services de Rennes Métropole
+#
+# Ce que les pages publiques ne disent pas des dispositifs rennais, critère par critère, et la pièce qui
+# trancherait : rien n'a été codé à la place de ces réponses (`data/questions/`).
+
+# %%
+rp.services_questions(project)
+
+# %% [markdown]
 # ### Référentiel des critères
 
 # %%

@@ -716,3 +716,17 @@ def cross_family_profiles(project, analyses) -> pd.DataFrame:
     df = pd.DataFrame(rows).T.reindex(columns=dims)
     df.columns = [labels[d] for d in dims]
     return df
+
+
+def services_questions(project) -> Html:
+    """The questions for Rennes Métropole's services (``data/questions/*.md``), one block per family.
+
+    Written by whoever sources the cases: what public pages leave out for the Rennes instruments and
+    which document would settle it. Rendered with raw HTML off and links only to http(s) URLs.
+    """
+    folder = Path(project.root) / "data" / "questions"
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not files:
+        return Html("<p>Aucune question aux services n'est enregistrée (dossier <code>data/questions/</code>).</p>")
+    parts = [markdown_html(shift_headings(f.read_text(encoding="utf-8"), 3, drop_first_title=False)) for f in files]
+    return Html("\n".join(parts))
