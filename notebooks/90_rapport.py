@@ -269,6 +269,12 @@ rp.cases_list(project, shown=shown, run_dir=run_dir)
 rp.conflicts_table(project)
 
 # %% [markdown]
+# ### Sources des cas (sites, par nombre de valeurs)
+
+# %%
+rp.case_sites(project)
+
+# %% [markdown]
 # ### Bibliographie
 
 # %%

@@ -411,11 +411,17 @@ def case_sheets(project, families: list[str] | None = None, shown: set[str] | No
 
 
 def bibliography(project) -> Html:
-    """Frameworks cited by the criteria, then the public pages the cases rest on (counted)."""
+    """The frameworks cited by the criteria (the public pages of the cases: :func:`case_sites`)."""
     items = []
     for s in sorted(project.sources.sources, key=lambda s: s.citation):
         url = f" — {link(s.url)}" if s.url else ""
         items.append(f"<li>[{e(s.key)}] {e(s.citation)}{url}</li>")
+    return Html("<h3 id='cadres-devaluation'>Cadres d'évaluation et références</h3><ol class='petit'>" + "".join(items)
+                + "</ol>")
+
+
+def case_sites(project) -> Html:
+    """The sites the cases rest on, by number of values, each with its grade (long: an annex of annexes.pdf)."""
     hosts: dict[str, int] = {}
     for c in project.cases:
         for f in _all_facts(c):
@@ -431,9 +437,7 @@ def bibliography(project) -> Html:
                         for h, n in top)
     else:
         pages = "".join(f"<li>{e(h)} ({n} valeurs)</li>" for h, n in top)
-    return Html("<h3 id='cadres-devaluation'>Cadres d'évaluation et références</h3><ol class='petit'>" + "".join(items)
-                + "</ol><h3 id='sources-des-cas'>Sources des cas (sites, par nombre de valeurs)</h3>"
-                "<p class='petit'>Chaque valeur est liée à sa page dans la fiche du cas (annexe précédente).</p>"
+    return Html("<p class='petit'>Chaque valeur est liée à sa page dans la fiche du cas.</p>"
                 f"<ul class='petit' style='columns:2'>{pages}</ul>")
 
 
