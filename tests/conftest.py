@@ -18,7 +18,7 @@ def _engine_settings(policy="apart", threshold=0.5, preference="linear", q=0.05,
     """Settings stand-in: the real ``ScoringSettings`` model plus the two robustness lists used."""
     scoring = ScoringSettings(
         coverage_threshold=threshold, low_coverage_policy=policy, geometric_floor=floor,
-        weak_dimension_threshold=0.25, tie_tolerance=1e-9,
+        tie_tolerance=1e-9,
         promethee=PrometheeSettings(preference_function=preference, q=q, p=p, s=0.15),
         default_method=method, default_normalisation=normalisation)
     return SimpleNamespace(scoring=scoring,

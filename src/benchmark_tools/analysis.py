@@ -83,13 +83,6 @@ class FamilyAnalysis:
         df = df.assign(_k=key, _s=-np.nan_to_num(df["Score"].to_numpy(dtype=float), nan=-np.inf))
         return df.sort_values(["_k", "_s", "identifiant"]).drop(columns=["_k", "_s"]).reset_index(drop=True)
 
-    def robust_leaders(self, min_p_top: float) -> list[str]:
-        """Cases whose probability of being in the top k is at least ``min_p_top``."""
-        if self.monte_carlo is None:
-            return []
-        mc = self.monte_carlo
-        return [cid for cid, p in zip(mc.case_ids, mc.p_top_k, strict=False) if p >= min_p_top]
-
 
 def missing_data_bounds(matrix: DecisionMatrix, profile, settings, method: str, normalisation: str) -> pd.DataFrame:
     """How far each ranked case could move if its undocumented criteria were known.

@@ -9,7 +9,7 @@ the first) and shown in French, in one consistent form::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -65,29 +65,6 @@ class Problem:
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.format()
 
-
-@dataclass
-class ProblemList:
-    """An ordered collection of problems, filled while reading many files."""
-
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, file: str, message: str, **kw) -> None:
-        self.items.append(Problem(file=str(file), message=message, **kw))
-
-    def extend(self, problems) -> None:
-        self.items.extend(problems)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "warning"]
-
-    def __bool__(self) -> bool:
-        return bool(self.errors)
 
     def __len__(self) -> int:
         return len(self.items)

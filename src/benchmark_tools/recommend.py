@@ -56,9 +56,7 @@ RULES_FILE = ("benchmark", "recommendations.yml")
 RULE_TYPES = ("baseline_below_leaders", "leaders_above_rest", "baseline_missing_practice",
               "leaders_share_at_least", "parameter_range")
 CRITERION_RULES = ("baseline_below_leaders", "leaders_above_rest")
-PARAMETER_RULES = ("baseline_missing_practice", "leaders_share_at_least", "parameter_range")
 
-EFFORTS = ("faible", "moyen", "fort")
 HORIZONS = ("court", "moyen", "long")
 HORIZON_LABELS = {"court": "Court terme", "moyen": "Moyen terme", "long": "Long terme"}
 

@@ -162,8 +162,9 @@ def execute_notebook(src: Path, out_dir: Path, params: dict, root: Path, kernel_
     try:
         pm.execute_notebook(str(ipynb_in), str(out), parameters=passed, cwd=str(root), kernel_name=kernel_name,
                             progress_bar=False, log_output=False, execution_timeout=timeout,
-                            # The kernel warns on every start that it uses TCP on localhost: noise for the user.
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            # The kernel warns on every start that it uses TCP on localhost, and reports the
+                            # interrupt it receives at shutdown as an error: noise for the user, not a failure.
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(
             f"le notebook {src.name} a échoué à la cellule {exc.exec_count} : {exc.ename}: {exc.evalue}"

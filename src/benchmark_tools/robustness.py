@@ -1,6 +1,6 @@
 """Robustness and sensitivity of a ranking: Monte Carlo, SMAA-2, Sobol, leave-one-out, agreement.
 
-Everything here works against the ``BatchScorer`` protocol (see ``CONTRACTS.md``): a callable
+Everything here works against the ``BatchScorer`` protocol (:class:`benchmark_tools.scoring.BatchScorer`): a callable
 that takes a ``(K, D)`` array of dimension weights and returns ``(K, n)`` scores (higher is
 better, NaN for a case left out of the ranking) without a loop over ``K``. A whole uncertainty
 analysis is therefore one scorer call (Monte Carlo, SMAA) or one call per

@@ -121,10 +121,6 @@ IDENTITY_FACTS: dict[str, tuple[str, object]] = {
 }
 
 
-def _fact_fields(names):
-    return {name: (Fact | None, None) for name in names}
-
-
 class Design(Strict):
     """Design parameters of a case (every field optional, each a :class:`Fact`)."""
 
@@ -406,7 +402,6 @@ class ScoringSettings(Strict):
     low_coverage_policy: Literal["apart", "exclude"]
     geometric_floor: float = Field(gt=0, lt=1)
     tie_tolerance: float = Field(ge=0, le=1e-3)
-    weak_dimension_threshold: float = Field(ge=0, le=1)
     promethee: PrometheeSettings
     default_method: Literal["arithmetic", "geometric", "topsis", "promethee"]
     default_normalisation: Literal["goalposts", "minmax", "zscore", "rank"]

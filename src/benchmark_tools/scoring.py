@@ -564,7 +564,7 @@ def score_batch(matrix: DecisionMatrix, profile, settings, weights=None, *, crit
 class BatchScorer:
     """Scores for many dimension-weight vectors, with everything else fixed (robustness).
 
-    Implements the ``BatchScorer`` protocol of CONTRACTS.md: ``scorer(weights (K, D),
+    Implements the ``BatchScorer`` protocol used by :mod:`benchmark_tools.robustness`: ``scorer(weights (K, D),
     method=None, normalisation=None) -> (K, n)`` scores, higher is better, NaN for every
     case that is not ranked (low coverage, whatever the policy, or no score). Normalised
     values, dimension scores and the PROMETHEE preference tensor are computed once per
