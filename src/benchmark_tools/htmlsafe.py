@@ -15,9 +15,10 @@ an attachment (:func:`drop_attachments`).
 
 from __future__ import annotations
 
-import html as _html
 import re
 from functools import lru_cache
+
+from .textutil import escape_html
 
 #: The report's Content-Security-Policy: no script, no external resource, inline styles and
 #: ``data:`` images (the figures) only.
@@ -35,9 +36,9 @@ _SAFE_URL = re.compile(
 )
 
 
-def text(value) -> str:
-    """``value`` as inert HTML text (also safe inside a double- or single-quoted attribute)."""
-    return _html.escape("" if value is None else str(value), quote=True)
+#: ``value`` as inert HTML text (also safe inside a double- or single-quoted attribute): the
+#: project's one escaping function, :func:`benchmark_tools.textutil.escape_html`.
+text = escape_html
 
 
 def safe_url(value) -> str | None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html as _html
 import io
 import logging
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .htmlsafe import drop_attachments, link, pdf_url_fetcher, text
 from .recommend import HORIZON_LABELS, HORIZONS
 from .scenarios import FamilyScenarios, all_scenarios, scenario_rows
 from .sizing import Sizing, fmt_meur, size_recommendations
@@ -36,9 +36,7 @@ NOTE_STEM = "note_de_synthese"
 REPORT_PDF = "preconisations.pdf"
 
 
-def _e(text) -> str:
-    """Text from the data, inert in HTML."""
-    return _html.escape("" if text is None else str(text), quote=True)
+_e = text  # text from the data, inert in HTML
 
 
 # --------------------------------------------------------------------------- content
@@ -343,7 +341,6 @@ def _source_links(sources: tuple[str, ...], limit: int = 4) -> str:
 
     urls = list(dict.fromkeys(u.strip() for s in sources for u in s.split(" ; ")
                               if re.match(r"^https?://[^\s<>\"']+$", u.strip())))
-    from .htmlsafe import link
 
     links = [link(u, urlparse(u).netloc.removeprefix("www.")) for u in urls[:limit]]
     more = f" et {len(urls) - limit} autre(s)" if len(urls) > limit else ""
@@ -563,7 +560,6 @@ def write_note(project, out_dir: Path, params=None, recommendations=None, conten
     import weasyprint
 
     pdf_path = out_dir / f"{NOTE_STEM}.pdf"
-    from .htmlsafe import drop_attachments, pdf_url_fetcher
 
     # The PDF reads the note's own data: images only (no local file, no network, no attachment).
     weasyprint.HTML(string=drop_attachments(html_path.read_text(encoding="utf-8")),

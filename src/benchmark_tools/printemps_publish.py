@@ -8,7 +8,7 @@
 - ``agenda.csv`` — the events in the columns of the agenda platforms French authorities use
   (:data:`AGENDA_COLUMNS`).
 
-Every text of the proposals is escaped (:func:`html.escape`) and the pages carry a
+Every text of the proposals is escaped (:func:`benchmark_tools.htmlsafe.text`) and the pages carry a
 Content-Security-Policy without any script. :func:`review` compares what was held with the plan and
 with the previous edition.
 """
@@ -16,11 +16,11 @@ with the previous edition.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 
 import pandas as pd
 
+from . import htmlsafe
 from .printemps_model import HOLDER_LABELS, Edition, Proposal
 from .printemps_plan import PlanResult
 from .safeio import write_text_atomic
@@ -28,7 +28,6 @@ from .safeio import write_text_atomic
 #: Columns of ``agenda.csv`` (one event per row; dates in ISO 8601, local time).
 AGENDA_COLUMNS = ["titre", "description", "date_debut", "date_fin", "lieu", "adresse", "commune",
                   "code_insee", "accessibilite", "gratuit", "format", "public", "porteur_type"]
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
@@ -61,7 +60,7 @@ def _commune_names(edition: Edition, a: Proposal) -> str:
 
 
 def _action_html(edition: Edition, a: Proposal, d: dt.date) -> str:
-    e = html.escape
+    e = htmlsafe.text
     start, end = _start_end(a, d)
     when = f"{french_date(d)}, {start:%H:%M}–{end:%H:%M}"
     access = f" · Accessibilité : {e(a.accessibility)}" if a.accessibility else ""
@@ -73,13 +72,13 @@ def _action_html(edition: Edition, a: Proposal, d: dt.date) -> str:
 
 def _page(title: str, body: str) -> str:
     return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>")
+            f'<meta http-equiv="Content-Security-Policy" content="{htmlsafe.CSP}">'
+            f"<title>{htmlsafe.text(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>")
 
 
 def booklet_html(edition: Edition, result: PlanResult) -> str:
     """The programme by date, then by commune (each commune on a new page)."""
-    e = html.escape
+    e = htmlsafe.text
     s = edition.settings
     placed = sorted(((d, a) for a in result.actions if (d := result.dates.get(a.id))),
                     key=lambda t: (t[0], _start_end(t[1], t[0])[0], t[1].id))
@@ -105,7 +104,7 @@ def booklet_html(edition: Edition, result: PlanResult) -> str:
 
 
 def commune_page(edition: Edition, result: PlanResult, code: str) -> str:
-    e = html.escape
+    e = htmlsafe.text
     c = edition.communes.by_code()[code]
     items = sorted(((d, a) for a in result.actions if (d := result.dates.get(a.id)) and code in a.communes),
                    key=lambda t: (t[0], t[1].id))
@@ -165,10 +164,9 @@ def publish(edition: Edition, result: PlanResult, out: Path, pdf: bool = True) -
     if pdf:
         import weasyprint  # optional heavy import: the PDF is the slow step
 
-        def no_fetch(url, *args, **kwargs):  # the booklet embeds nothing: never read the disk or network
-            raise ValueError(f"ressource refusée : {url}")
-
-        weasyprint.HTML(string=booklet_html(edition, result), url_fetcher=no_fetch).write_pdf(str(out / "programme.pdf"))
+        # The booklet embeds nothing: the fetcher never reads the disk or the network.
+        weasyprint.HTML(string=htmlsafe.drop_attachments(booklet_html(edition, result)),
+                        url_fetcher=htmlsafe.pdf_url_fetcher()).write_pdf(str(out / "programme.pdf"))
         written.append(out / "programme.pdf")
     for code in sorted({c for a in result.actions if a.id in result.dates for c in a.communes}):
         written.append(write_text_atomic(out / "communes" / f"{code}.html", commune_page(edition, result, code)))
