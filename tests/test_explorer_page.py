@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
 import yaml
+from browserkit import launch, needs_chromium
 
 from benchmark_tools.explorer_page import (
     EXPLORER_FILE,
@@ -23,7 +23,6 @@ from benchmark_tools.report import load_params
 from benchmark_tools.validate import load_project, validate_project
 from projectkit import REPO, make_project, valid_case, write_case
 
-CHROMIUM = shutil.which("chromium")
 PROFILES = ("equilibre", "gestion", "communes")
 
 HOSTILE = [
@@ -87,11 +86,6 @@ def test_page_has_a_strict_csp_and_loads_nothing(real):
 # --------------------------------------------------------------------------- browser
 
 
-def _launch(p):
-    return p.chromium.launch(executable_path=CHROMIUM, args=[
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-quic", "--no-first-run"])
-
 
 class _Page:
     """One page of the explorer with its console, dialogs and requests recorded."""
@@ -139,14 +133,14 @@ def page_url(real, tmp_path_factory):
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
+@needs_chromium
 def test_page_scores_equal_the_engine_for_each_family_and_profile(real, page_url):
     from playwright.sync_api import sync_playwright
 
     project, params = real
     dims = list(project.catalogue.dimension_ids)
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         try:
             for fam in params.families:
                 for prof in PROFILES:
@@ -163,7 +157,7 @@ def test_page_scores_equal_the_engine_for_each_family_and_profile(real, page_url
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
+@needs_chromium
 def test_slider_permalink_and_download(real, page_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -171,7 +165,7 @@ def test_slider_permalink_and_download(real, page_url, tmp_path):
     dims = list(project.catalogue.dimension_ids)
     fam = params.families[0]
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         try:
             pg = _Page(browser, f"{page_url}#famille={fam}&profil=equilibre")
             before = pg.rows()
@@ -211,7 +205,7 @@ def test_slider_permalink_and_download(real, page_url, tmp_path):
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
+@needs_chromium
 def test_hostile_texts_stay_text(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -225,7 +219,7 @@ def test_hostile_texts_stay_text(tmp_path):
     params = load_params(root, ["families=[budget_participatif]"])
     url = write_explorer_page(project, params, tmp_path).resolve().as_uri()
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         try:
             pg = _Page(browser, url)
             names = pg.page.eval_on_selector_all("#classement tbody tr td:nth-child(2)", "ts => ts.map(t => t.textContent)")

@@ -4,10 +4,10 @@ safe outputs when a notebook fails, and (when Debian's chromium is installed) a 
 from __future__ import annotations
 
 import os
-import shutil
 
 import pandas as pd
 import pytest
+from browserkit import launch, needs_chromium
 
 from benchmark_tools.errors import InputError
 from benchmark_tools.report import NotebookFailed, insert_toc, load_params, run_report
@@ -112,20 +112,17 @@ def test_scores_csv_are_deterministic(tiny_run, tmp_path):
         assert (tmp_path / f.name).read_bytes() == f.read_bytes()
 
 
-CHROMIUM = shutil.which("chromium")
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
+@needs_chromium
 def test_report_in_headless_chromium(tiny_run, tmp_path):
     from playwright.sync_api import sync_playwright
 
     _, _, run_dir = tiny_run
     url = (run_dir / "preconisations.html").resolve().as_uri()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-quic", "--no-first-run"])
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.goto(url, wait_until="load")

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browserkit import launch, needs_chromium
 from hostilekit import execute_in_process, payloads, poison, url_payloads
 
 from tinyproject import make_tiny_project
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.slow  # renders the whole report (about 40 s)
 
 
@@ -158,16 +157,14 @@ def test_pdfs_embed_no_file_and_no_attachment(hostile):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make system)")
+@needs_chromium
 def test_hostile_report_in_headless_chromium(hostile):
     from playwright.sync_api import sync_playwright
 
     _, out, _, _ = hostile
     dialogs, requests = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-quic", "--no-first-run"])
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
