@@ -13,7 +13,6 @@ from browserkit import launch, needs_chromium
 
 from benchmark_tools.explorer_page import (
     EXPLORER_FILE,
-    engine_scores,
     explorer_html,
     explorer_payload,
     json_for_html,
@@ -108,6 +107,18 @@ class _Page:
         h = parse_qs(self.page.evaluate("location.hash.slice(1)"))
         w = dict(item.split(":") for item in h["poids"][0].split(","))
         return [float(w[d]) for d in dims]
+
+
+def engine_scores(project, family: str, weights, profile_id: str, method: str, normalisation: str):
+    """The engine's scores and ranks for the given dimension weights (the profile's criterion weights kept)."""
+    from benchmark_tools.pipeline import family_matrix
+    from benchmark_tools.scoring import score
+
+    prof = project.profiles[profile_id]
+    dims = list(project.catalogue.dimension_ids)
+    custom = prof.model_copy(update={"dimension_weights": dict(zip(dims, map(float, weights), strict=True))})
+    res = score(family_matrix(project, family), custom, project.settings, method=method, normalisation=normalisation)
+    return np.asarray(res.scores), np.asarray(res.ranks)
 
 
 def _check_against_engine(project, family, rows, weights, profile, method, normalisation):

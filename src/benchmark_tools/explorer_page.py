@@ -36,8 +36,6 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
-
 from .consultations import load_consultations
 from .normalize import NORMALISATION_LABELS_FR
 from .pipeline import family_matrix
@@ -159,17 +157,3 @@ def explorer_html(payload: dict) -> str:
 def write_explorer_page(project, params, out_dir: Path) -> Path:
     """Write ``explorateur.html`` into ``out_dir`` (atomically) and return its path."""
     return write_text_atomic(Path(out_dir) / EXPLORER_FILE, explorer_html(explorer_payload(project, params)))
-
-
-def engine_scores(project, family: str, weights, profile_id: str, method: str, normalisation: str):
-    """Scores and ranks of the engine for given dimension weights (for tests and checks).
-
-    Returns
-    -------
-    (scores, ranks) : ndarray (n,), ndarray of int (n,)
-    """
-    prof = project.profiles[profile_id]
-    dims = list(project.catalogue.dimension_ids)
-    custom = prof.model_copy(update={"dimension_weights": dict(zip(dims, map(float, weights), strict=True))})
-    res = score(family_matrix(project, family), custom, project.settings, method=method, normalisation=normalisation)
-    return np.asarray(res.scores), np.asarray(res.ranks)
