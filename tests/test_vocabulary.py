@@ -5,7 +5,14 @@ from __future__ import annotations
 import typing
 
 from benchmark_tools import normalize, schema, vocabulary
-from benchmark_tools.formats import fmt_eur, fmt_meur, fmt_number, fmt_pct, fmt_quantity, parse_french_number
+from benchmark_tools.formats import (
+    fmt_eur,
+    fmt_meur,
+    fmt_number,
+    fmt_pct,
+    fmt_quantity,
+    parse_french_number,
+)
 
 
 def test_engine_normalisers_are_the_vocabulary():
