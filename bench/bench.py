@@ -55,8 +55,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from benchmark_tools import aggregate as agg  # noqa: E402
-from benchmark_tools import config, scoring  # noqa: E402
+from benchmark_tools import project as config  # noqa: E402
 from benchmark_tools import robustness as rb  # noqa: E402
+from benchmark_tools import scoring  # noqa: E402
 from benchmark_tools.matrix import DecisionMatrix  # noqa: E402
 from benchmark_tools.ranking import rank_desc  # noqa: E402
 from benchmark_tools.schema import Case, Profile  # noqa: E402
@@ -365,7 +366,7 @@ def bench_xlsx(rng, catalogue, families) -> None:
 
     import yaml
 
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_project
     from benchmark_tools.workbook import export_workbook, import_workbook
 
     family = families.main[0]
@@ -410,8 +411,7 @@ def bench_explorer_page(reps: int) -> None:
     import tempfile
 
     from benchmark_tools.explorer_page import write_explorer_page
-    from benchmark_tools.report import load_params
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_params, load_project
 
     project, params = load_project(ROOT), load_params(ROOT)
     out = Path(tempfile.mkdtemp(prefix="explorateur-"))
@@ -477,7 +477,7 @@ def bench_report_scale(n_cases: int = 500) -> None:
 
     import yaml
 
-    from benchmark_tools.report import run_report
+    from benchmark_tools.report_run import run_report
 
     rng = np.random.default_rng(20261204)
     root = Path(tempfile.mkdtemp(prefix="rapport-echelle-"))

@@ -22,13 +22,14 @@ families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # fa
 run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
 
 # %%
-from benchmark_tools import reporting as rp
-from benchmark_tools.cases import coverage_table, criterion_coverage
+from benchmark_tools import report_blocks as rp
+from benchmark_tools import report_html as rh
+from benchmark_tools.cases import coverage_table, criterion_coverage, short_names
 from benchmark_tools.pipeline import family_matrix
 from benchmark_tools.plots import coverage_map
-from benchmark_tools.validate import load_project
+from benchmark_tools.project import load_project
 
-rp.setup_notebook()
+rh.setup_notebook()
 project = load_project()
 
 # %% [markdown]
@@ -47,14 +48,14 @@ rp.cases_list(project)
 
 # %%
 coverage = coverage_table(project.cases, project.catalogue, project.families)
-rp.html_table(coverage.drop(columns=["family", "case_id"]).sort_values(["Famille", "Couverture"], ascending=[True, False]),
+rh.html_table(coverage.drop(columns=["family", "case_id"]).sort_values(["Famille", "Couverture"], ascending=[True, False]),
               "Couverture des critères par cas", pct=["Couverture"])
 
 # %% [markdown]
 # ## Couverture par critère et par famille
 
 # %%
-rp.html_table(criterion_coverage(project.cases, project.catalogue, project.families).reset_index(),
+rh.html_table(criterion_coverage(project.cases, project.catalogue, project.families).reset_index(),
               "Part des cas renseignés, par critère (vide : sans objet pour la famille)",
               pct=[project.families.label(f) for f in sorted({c.family for c in project.cases})])
 
@@ -63,9 +64,9 @@ rp.html_table(criterion_coverage(project.cases, project.catalogue, project.famil
 
 # %%
 for fam in families:
-    display(rp.heading(project.families.label(fam, plural=True), 3))
-    display(rp.figure(coverage_map(family_matrix(project, fam), [c.code for c in project.catalogue.criteria],
-                                 names=rp.short_names(project.cases_of(fam)))))
+    display(rh.heading(project.families.label(fam, plural=True), 3))
+    display(rh.figure(coverage_map(family_matrix(project, fam), [c.code for c in project.catalogue.criteria],
+                                 names=short_names(project.cases_of(fam)))))
 
 # %% [markdown]
 # ## Conflits de sources

@@ -25,12 +25,13 @@ families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # fa
 run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
 
 # %%
-from benchmark_tools import reporting as rp
+from benchmark_tools import report_html as rh
+from benchmark_tools.cases import short_names
 from benchmark_tools.pipeline import ranking_table, score_family
 from benchmark_tools.plots import dimension_heatmap
-from benchmark_tools.validate import load_project
+from benchmark_tools.project import load_project
 
-rp.setup_notebook()
+rh.setup_notebook()
 project = load_project()
 labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
 results = {fam: score_family(project, fam, profile, method, normalisation) for fam in families}
@@ -40,9 +41,9 @@ results = {fam: score_family(project, fam, profile, method, normalisation) for f
 
 # %%
 for fam, res in results.items():
-    display(rp.heading(project.families.label(fam, plural=True), 3))
-    display(rp.html_table(ranking_table(res), f"Classement — {project.families.label(fam, plural=True)}"))
-    display(rp.figure(dimension_heatmap(res, labels, names=rp.short_names(project.cases_of(fam)))))
+    display(rh.heading(project.families.label(fam, plural=True), 3))
+    display(rh.html_table(ranking_table(res), f"Classement — {project.families.label(fam, plural=True)}"))
+    display(rh.figure(dimension_heatmap(res, labels, names=short_names(project.cases_of(fam)))))
 
 # %% [markdown]
 # ## Explications : matrice normalisée, poids effectifs, contributions
@@ -52,9 +53,9 @@ for fam, res in results.items():
 
 # %%
 for fam, res in results.items():
-    display(rp.heading(project.families.label(fam, plural=True), 3))
+    display(rh.heading(project.families.label(fam, plural=True), 3))
     for table in res.explanations():
-        display(rp.html_table(table.data.reset_index(), table.caption))
+        display(rh.html_table(table.data.reset_index(), table.caption))
 
 # %% [markdown]
 # ## Écart au premier, par dimension
@@ -65,5 +66,5 @@ for fam, res in results.items():
         continue
     for case in project.cases_of(fam):
         if case.baseline and case.id != res.leader:
-            display(rp.html_table(res.gap_to_leader(case.id).reset_index(),
+            display(rh.html_table(res.gap_to_leader(case.id).reset_index(),
                                   f"{case.name} : écart au premier, par dimension"))

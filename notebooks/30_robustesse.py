@@ -28,12 +28,13 @@ families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # fa
 run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
 
 # %%
-from benchmark_tools import reporting as rp
+from benchmark_tools import report_blocks as rp
+from benchmark_tools import report_html as rh
 from benchmark_tools.analysis import analyse_family
 from benchmark_tools.plots import acceptability_bars, rank_interval_plot, sobol_bars
-from benchmark_tools.validate import load_project
+from benchmark_tools.project import load_project
 
-rp.setup_notebook()
+rh.setup_notebook()
 project = load_project()
 params = rp.run_params(profile=profile, method=method, normalisation=normalisation, seed=seed, n_draws=n_draws,
                        families=families)
@@ -41,16 +42,16 @@ analyses = [analyse_family(project, fam, params) for fam in families]
 
 # %%
 for fa in analyses:
-    display(rp.heading(fa.label, 2))
+    display(rh.heading(fa.label, 2))
     display(rp.family_table(fa))
     display(rp.robustness_words(fa, project))
     if fa.monte_carlo is not None:
-        display(rp.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
-        display(rp.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
-        display(rp.html_table(fa.smaa.to_dataframe(max_rank=project.settings.robustness.top_k), "Acceptabilités de rang (SMAA-2)"))
-        display(rp.figure(sobol_bars(fa.sobol)))
-        display(rp.html_table(fa.sobol.to_dataframe(), "Indices de Sobol du décalage moyen des rangs"))
-        display(rp.html_table(fa.methods_agreement.reset_index(), "Accord entre méthodes (tau de Kendall)"))
+        display(rh.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
+        display(rh.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
+        display(rh.html_table(fa.smaa.to_dataframe(max_rank=project.settings.robustness.top_k), "Acceptabilités de rang (SMAA-2)"))
+        display(rh.figure(sobol_bars(fa.sobol)))
+        display(rh.html_table(fa.sobol.to_dataframe(), "Indices de Sobol du décalage moyen des rangs"))
+        display(rh.html_table(fa.methods_agreement.reset_index(), "Accord entre méthodes (tau de Kendall)"))
         if fa.profiles_agreement is not None:
-            display(rp.html_table(fa.profiles_agreement.reset_index(), "Accord entre profils (tau de Kendall)"))
-        display(rp.html_table(fa.loo_dimensions.to_dataframe(), "Retrait d'une dimension : décalage des rangs"))
+            display(rh.html_table(fa.profiles_agreement.reset_index(), "Accord entre profils (tau de Kendall)"))
+        display(rh.html_table(fa.loo_dimensions.to_dataframe(), "Retrait d'une dimension : décalage des rangs"))

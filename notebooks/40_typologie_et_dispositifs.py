@@ -28,12 +28,13 @@ families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # fa
 run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
 
 # %%
-from benchmark_tools import reporting as rp
+from benchmark_tools import report_blocks as rp
+from benchmark_tools import report_html as rh
 from benchmark_tools.designs import position_design, positioning_figure
+from benchmark_tools.project import load_project
 from benchmark_tools.typology import dendrogram_figure, loadings_figure, pca_figure, typology
-from benchmark_tools.validate import load_project
 
-rp.setup_notebook()
+rh.setup_notebook()
 project = load_project()
 types = typology(project, families, profile=profile, normalisation=normalisation, designs="all", seed=seed)
 
@@ -41,28 +42,28 @@ types = typology(project, families, profile=profile, normalisation=normalisation
 # ## Typologie
 
 # %%
-rp.paragraph(types.summary_text())
+rh.paragraph(types.summary_text())
 
 # %%
-rp.paragraph(types.missing_rule)
+rh.paragraph(types.missing_rule)
 
 # %%
-rp.html_table(types.clusters_dataframe(), "Groupes de dispositifs et ce qui les distingue")
+rh.html_table(types.clusters_dataframe(), "Groupes de dispositifs et ce qui les distingue")
 
 # %%
-rp.figure(pca_figure(types))
+rh.figure(pca_figure(types))
 
 # %%
-rp.figure(loadings_figure(types))
+rh.figure(loadings_figure(types))
 
 # %%
-rp.figure(dendrogram_figure(types))
+rh.figure(dendrogram_figure(types))
 
 # %%
-rp.html_table(types.to_dataframe(), "Chaque cas, son groupe et sa place sur la carte")
+rh.html_table(types.to_dataframe(), "Chaque cas, son groupe et sa place sur la carte")
 
 # %%
-rp.html_table(types.neighbours_dataframe(), "Plus proches voisins de chaque cas")
+rh.html_table(types.neighbours_dataframe(), "Plus proches voisins de chaque cas")
 
 # %% [markdown]
 # ## Dispositifs candidats
@@ -75,4 +76,4 @@ rp.design_positions_table(positions)
 for pos in positions:
     for block in rp.design_section(pos):
         display(block)
-    display(rp.figure(positioning_figure(pos)))
+    display(rh.figure(positioning_figure(pos)))

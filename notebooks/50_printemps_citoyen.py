@@ -29,15 +29,15 @@ import pandas as pd
 import yaml
 from IPython.display import Markdown
 
-from benchmark_tools import reporting as rp
+from benchmark_tools import report_html as rh
 from benchmark_tools.cli_printemps import CATALOGUE
-from benchmark_tools.config import find_root
+from benchmark_tools.modelio import find_root
 from benchmark_tools.printemps_model import DECISION_LABELS, load_edition
 from benchmark_tools.printemps_plan import binding_text, outreach, plan, precheck
 from benchmark_tools.printemps_publish import review
 from benchmark_tools.textutil import escape_md
 
-rp.setup_notebook()
+rh.setup_notebook()
 root = find_root()
 ed = load_edition(root, edition)
 
@@ -51,11 +51,11 @@ display(Markdown(
     + (f", propositions attendues avant le {s.deadline:%d/%m/%Y}" if s.deadline else "")
     + f". {len(ed.proposals)} proposition(s) enregistrée(s) ; {len(ed.errors)} problème(s) dans les fichiers."))
 if ed.errors:
-    display(rp.html_table(pd.DataFrame({"problème": [p.format() for p in ed.errors]}), "Problèmes à corriger"))
+    display(rh.html_table(pd.DataFrame({"problème": [p.format() for p in ed.errors]}), "Problèmes à corriger"))
 if s.sources:
     facts = pd.DataFrame([{"fait": k, "valeur": str(f.value), "source": f.source, "année": f.year}
                              for k, f in s.sources.items()])
-    display(rp.html_table(facts, "Faits publics de l'édition (sources)"))
+    display(rh.html_table(facts, "Faits publics de l'édition (sources)"))
 
 # %% [markdown]
 # ## Repères pour le comité de labellisation
@@ -65,10 +65,10 @@ if s.sources:
 
 # %%
 if ed.proposals:
-    display(rp.html_table(precheck(ed), "Pré-vérification des trois critères"))
+    display(rh.html_table(precheck(ed), "Pré-vérification des trois critères"))
     if ed.panel:
         counts = pd.Series([d.decision for d in ed.panel.decisions.values()]).map(DECISION_LABELS).value_counts()
-        display(rp.html_table(counts.rename("propositions").to_frame(), "Décisions du comité"))
+        display(rh.html_table(counts.rename("propositions").to_frame(), "Décisions du comité"))
 else:
     display(Markdown("Aucune proposition enregistrée pour cette édition : les propositions d'une édition réelle "
                         "ne sont saisies que depuis le formulaire (`printemps export-form`, puis `printemps import`)."))
@@ -83,7 +83,7 @@ display(Markdown(f"{len(result.dates)} action(s) datée(s), {len(result.unplaced
                     f"(solveur : {result.status})."))
 display(Markdown("\n".join(f"- {escape_md(t)}" for t in binding_text(result))))
 if result.dates or result.unplaced:
-    display(rp.html_table(result.to_dataframe(), "Programme proposé"))
+    display(rh.html_table(result.to_dataframe(), "Programme proposé"))
 
 # %% [markdown]
 # ## Communes sans action
@@ -95,9 +95,9 @@ if result.dates or result.unplaced:
 catalogue_path = root.joinpath(*CATALOGUE)
 catalogue = (yaml.safe_load(catalogue_path.read_text(encoding="utf-8")) or {}).get("animations", []) if catalogue_path.exists() else []
 gaps, picks = outreach(ed, result, catalogue)
-display(rp.html_table(gaps, "Communes sans action programmée"))
+display(rh.html_table(gaps, "Communes sans action programmée"))
 if len(picks):
-    display(rp.html_table(picks, "Animations à commander dans le budget"))
+    display(rh.html_table(picks, "Animations à commander dans le budget"))
 else:
     display(Markdown("Aucune animation proposée : le catalogue n'a pas de coût renseigné ou le budget est nul "
                         "(`benchmark/printemps/animations.yml`, `planning.animation_budget_eur`)."))
@@ -106,4 +106,4 @@ else:
 # ## Bilan
 
 # %%
-display(rp.html_table(review(ed, result), f"Bilan de l'édition {edition}"))
+display(rh.html_table(review(ed, result), f"Bilan de l'édition {edition}"))

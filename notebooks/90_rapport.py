@@ -22,7 +22,8 @@ families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # fa
 run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
 
 # %% tags=["remove_cell"]
-from benchmark_tools import reporting as rp
+from benchmark_tools import report_blocks as rp
+from benchmark_tools import report_html as rh
 from benchmark_tools.analysis import analyse_family
 from benchmark_tools.designs import position_design, positioning_figure
 from benchmark_tools.plots import (
@@ -32,11 +33,11 @@ from benchmark_tools.plots import (
     rank_interval_plot,
     sobol_bars,
 )
+from benchmark_tools.project import load_project
 from benchmark_tools.recommend import recommend_all
 from benchmark_tools.typology import pca_figure, typology
-from benchmark_tools.validate import load_project
 
-rp.setup_notebook()
+rh.setup_notebook()
 project = load_project()
 params = rp.run_params(title=title, profile=profile, method=method, normalisation=normalisation, seed=seed,
                        n_draws=n_draws, families=families)
@@ -121,13 +122,13 @@ rp.coverage_words(project, analyses)
 
 # %%
 for fa in analyses:
-    display(rp.heading(fa.label, 3))
+    display(rh.heading(fa.label, 3))
     display(rp.baseline_position(fa, project))
     display(rp.family_table(fa, project, run_dir))
-    display(rp.figure(dimension_heatmap(fa.result, labels, names=fa.names)))
+    display(rh.figure(dimension_heatmap(fa.result, labels, names=fa.names)))
     if fa.monte_carlo is not None:
-        display(rp.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
-        display(rp.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
+        display(rh.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
+        display(rh.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
 
 # %% [markdown]
 # ### Entre familles : les profils par dimension
@@ -137,7 +138,7 @@ for fa in analyses:
 # médiane des cas classés de chaque famille et les dispositifs actuels de Rennes.
 
 # %%
-rp.figure(profile_heatmap(rp.cross_family_profiles(project, analyses)))
+rh.figure(profile_heatmap(rp.cross_family_profiles(project, analyses)))
 
 # %% [markdown]
 # ## Robustesse : ce qui fait bouger les classements
@@ -149,11 +150,11 @@ rp.figure(profile_heatmap(rp.cross_family_profiles(project, analyses)))
 
 # %%
 for fa in analyses:
-    display(rp.heading(fa.label, 3, anchor="robustesse-" + fa.family))
+    display(rh.heading(fa.label, 3, anchor="robustesse-" + fa.family))
     display(rp.robustness_words(fa, project))
     display(missing_priors_section(fa, project.settings.robustness.top_k))
     if fa.sobol is not None and fa.sobol.ST.max() > 0.01:
-        display(rp.figure(sobol_bars(fa.sobol)))
+        display(rh.figure(sobol_bars(fa.sobol)))
 
 # %% [markdown]
 # ## Typologie des dispositifs
@@ -164,16 +165,16 @@ for fa in analyses:
 # sont placés sur la même carte, sans entrer dans le calcul.
 
 # %%
-rp.paragraph(types.summary_text())
+rh.paragraph(types.summary_text())
 
 # %%
-rp.paragraph(types.missing_rule, "petit")
+rh.paragraph(types.missing_rule, "petit")
 
 # %%
-rp.html_table(types.clusters_dataframe(), "Groupes de dispositifs et ce qui les distingue")
+rh.html_table(types.clusters_dataframe(), "Groupes de dispositifs et ce qui les distingue")
 
 # %%
-rp.figure(pca_figure(types))
+rh.figure(pca_figure(types))
 
 # %% [markdown]
 # ## Les dispositifs candidats pour Rennes Métropole
@@ -191,7 +192,7 @@ rp.design_positions_table(positions)
 for pos in positions:
     for block in rp.design_section(pos):
         display(block)
-    display(rp.figure(positioning_figure(pos)))
+    display(rh.figure(positioning_figure(pos)))
 
 # %% [markdown]
 # ## Préconisations
@@ -253,7 +254,7 @@ rp.criteria_annex(project)
 
 # %%
 if shown is not None:
-    display(rp.paragraph("Fiches des cas montrés dans les classements (haut de chaque classement et dispositifs "
+    display(rh.paragraph("Fiches des cas montrés dans les classements (haut de chaque classement et dispositifs "
                          "de Rennes) ; la fiche de tout autre cas s'affiche avec « benchmark-tools show <identifiant> ».",
                          "petit"))
 for sheet in rp.case_sheets(project, shown=shown):

@@ -39,13 +39,13 @@ redundancy_normalisation = "goalposts"  # échelle des valeurs comparées pour l
 # %%
 from IPython.display import Markdown
 
-from benchmark_tools import reporting as rp
+from benchmark_tools import report_html as rh
 from benchmark_tools.explorer import CaseExplorer, WeightExplorer, redundancy_table
+from benchmark_tools.formats import fmt_number
 from benchmark_tools.pipeline import ranking_table
-from benchmark_tools.textutil import fmt_number
-from benchmark_tools.validate import load_project
+from benchmark_tools.project import load_project
 
-rp.setup_notebook()
+rh.setup_notebook()
 project = load_project()
 
 # %% [markdown]
@@ -77,7 +77,7 @@ weights.widget()
 # Le classement avec les poids de départ, en tableau (visible aussi quand le notebook est lu sans être exécuté) :
 
 # %%
-rp.html_table(ranking_table(weights.result()), f"Classement de départ — profil « {weights.profile_id} »")
+rh.html_table(ranking_table(weights.result()), f"Classement de départ — profil « {weights.profile_id} »")
 
 # %% [markdown]
 # ## Explorateur de cas
@@ -117,11 +117,11 @@ Markdown(f"**{len(flagged)} paire(s) signalée(s)** sur {int(redundancy['r'].not
          f"(seuil |r| > {fmt_number(settings_r.threshold, 2)}, au moins {settings_r.min_pairs} cas communs).")
 
 # %%
-rp.html_table(flagged, "Paires de critères signalées comme redondantes", dec={"r": 2})
+rh.html_table(flagged, "Paires de critères signalées comme redondantes", dec={"r": 2})
 
 # %% [markdown]
 # Les paires les plus corrélées, signalées ou non :
 
 # %%
-rp.html_table(redundancy[redundancy["r"].notna()].head(15), "Quinze corrélations les plus fortes (en valeur absolue)",
+rh.html_table(redundancy[redundancy["r"].notna()].head(15), "Quinze corrélations les plus fortes (en valeur absolue)",
               dec={"r": 2})

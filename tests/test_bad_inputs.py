@@ -186,9 +186,9 @@ def test_base_case_of_the_corpus_is_valid(tmp_path):
 def test_html_in_case_text_is_accepted_and_inert(tmp_path):
     """A case whose texts contain <script> and HTML validates, and its sheet escapes them."""
     from benchmark_tools.cases import case_sheet_markdown
-    from benchmark_tools.config import load_model
+    from benchmark_tools.modelio import load_model
+    from benchmark_tools.project import validate_project
     from benchmark_tools.schema import Case
-    from benchmark_tools.validate import validate_project
 
     root = tmp_path / "proj"
     shutil.copytree(REPO / "benchmark", root / "benchmark")

@@ -10,7 +10,7 @@ from benchmark_tools.cases import (
     derived_values,
     facts_table,
 )
-from benchmark_tools.config import load_catalogue, load_families
+from benchmark_tools.project import load_catalogue, load_families
 from benchmark_tools.schema import Case
 from projectkit import REPO, valid_case
 

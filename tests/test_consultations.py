@@ -12,10 +12,10 @@ import pytest
 import yaml
 from notekit import SERVICES, make_note_project, write_consultation
 
-from benchmark_tools.consultations import check_under_services, load_consultations, template
+from benchmark_tools.consultations import check_under_services, template
 from benchmark_tools.errors import ValidationFailed
+from benchmark_tools.project import load_consultations, load_project, validate_project
 from benchmark_tools.recommend import recommend_all
-from benchmark_tools.validate import load_project, validate_project
 
 CLI = Path(sys.executable).parent / "benchmark-tools"
 DIMS = SERVICES["Direction des finances"]  # every dimension, once

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from benchmark_tools.config import load_catalogue, load_families, load_model, load_sources
 from benchmark_tools.criteria import TABLE_COLUMNS, criteria_markdown, criteria_table, redundancy
+from benchmark_tools.modelio import load_model
+from benchmark_tools.project import load_catalogue, load_families, load_sources
 from benchmark_tools.schema import Profile
 
 ROOT = Path(__file__).resolve().parents[1]

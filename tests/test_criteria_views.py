@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark_tools.config import load_catalogue, load_families
 from benchmark_tools.criteria import (
     CALIBRATION_COLUMNS,
     calibration_markdown,
@@ -12,6 +11,7 @@ from benchmark_tools.criteria import (
     calibration_text,
     criteria_text,
 )
+from benchmark_tools.project import load_catalogue, load_families
 from benchmark_tools.schema import Case
 from projectkit import REPO, valid_case
 

@@ -19,9 +19,9 @@ from benchmark_tools.designs import (
 from benchmark_tools.errors import InputError
 from benchmark_tools.matrix import DecisionMatrix
 from benchmark_tools.pipeline import get_profile, score_family
+from benchmark_tools.project import load_project
 from benchmark_tools.schema import CandidateDesign
 from benchmark_tools.scoring import score
-from benchmark_tools.validate import load_project
 
 N_DRAWS = 200  # small Monte Carlo: these tests check the plumbing, not the statistics
 
@@ -175,7 +175,7 @@ def test_status_quo_follows_its_reference_case(tmp_path):
 
     import yaml
 
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_project
     from projectkit import REPO
 
     root = tmp_path / "proj"

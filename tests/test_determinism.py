@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from benchmark_tools import pipeline
+from benchmark_tools.project import load_project
 from benchmark_tools.robustness import monte_carlo
 from benchmark_tools.scoring import make_batch_scorer
-from benchmark_tools.validate import load_project
 from projectkit import REPO
 
 METHODS = ("arithmetic", "geometric", "topsis", "promethee")
@@ -58,7 +58,7 @@ def test_scores_csv_is_identical_across_processes(project, snapshot):
     code = (
         "import hashlib\n"
         "from benchmark_tools import pipeline\n"
-        "from benchmark_tools.validate import load_project\n"
+        "from benchmark_tools.project import load_project\n"
         f"p = load_project({str(snapshot)!r})\n"
         "h = hashlib.sha256()\n"
         "for f in p.families.ids:\n"

@@ -21,7 +21,7 @@ from benchmark_tools.explorer import (
     redundancy_table,
 )
 from benchmark_tools.pipeline import score_family
-from benchmark_tools.validate import load_project, validate_project
+from benchmark_tools.project import load_project, validate_project
 from projectkit import URL, make_project, write_case
 
 FAMILY = "budget_participatif"

@@ -18,8 +18,7 @@ from benchmark_tools.explorer_page import (
     json_for_html,
     write_explorer_page,
 )
-from benchmark_tools.report import load_params
-from benchmark_tools.validate import load_project, validate_project
+from benchmark_tools.project import load_params, load_project, validate_project
 from projectkit import REPO, make_project, valid_case, write_case
 
 PROFILES = ("equilibre", "gestion", "communes")
@@ -257,7 +256,7 @@ def test_writer_leaves_only_the_page(tmp_path, real):
 def test_services_profiles_are_offered(tmp_path):
     from notekit import write_consultation
 
-    from benchmark_tools.consultations import load_consultations
+    from benchmark_tools.project import load_consultations
 
     root = make_project(tmp_path, with_cases=True)
     project = load_project(root)

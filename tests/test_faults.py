@@ -16,7 +16,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from benchmark_tools import report
+from benchmark_tools import report_run as report
 from benchmark_tools.cli import app
 from benchmark_tools.errors import InputError
 from projectkit import make_project, valid_case, write_case
@@ -27,7 +27,7 @@ SRC = TESTS.parent / "src"
 REPORT_SCRIPT = r"""
 import os, signal, sys, time
 from pathlib import Path
-from benchmark_tools import report
+from benchmark_tools import report_run as report
 import benchmark_tools.pipeline as pipeline
 
 root, mode, gate = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
@@ -166,7 +166,7 @@ def test_oserror_without_path_is_named_by_the_cli(proj, monkeypatch):
     def boom(*a, **k):
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr("benchmark_tools.report.run_report", boom)
+    monkeypatch.setattr("benchmark_tools.cli.run_report", boom)
     res = CliRunner().invoke(app, ["report"], env={"BENCHMARK_ROOT": str(proj)})
     assert res.exit_code == 1 and "«  »" not in res.output and "Input/output error" in res.output
 
@@ -176,7 +176,7 @@ def test_oserror_without_path_is_named_by_the_cli(proj, monkeypatch):
 IMPORT_SCRIPT = r"""
 import os, signal, sys
 from pathlib import Path
-from benchmark_tools.validate import load_project
+from benchmark_tools.project import load_project
 from benchmark_tools.workbook import import_workbook
 
 root, when = Path(sys.argv[1]), sys.argv[2]
@@ -202,7 +202,7 @@ N_IMPORT = 10
 @pytest.fixture
 def import_proj(tmp_path):
     """A project whose workbook describes 10 new cases (exported, then the files removed)."""
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_project
     from benchmark_tools.workbook import export_workbook
 
     root = make_project(tmp_path)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from benchmark_tools import joint
-from benchmark_tools.config import load_settings
 from benchmark_tools.gaps import cell_gaps
 from benchmark_tools.matrix import DecisionMatrix
+from benchmark_tools.project import load_settings
 from benchmark_tools.schema import Profile
 from projectkit import REPO
 
@@ -111,7 +111,7 @@ def _threshold_project(tmp_path, prior: str, x_criteria: int):
     import yaml
     from test_recommend import CRITERIA, MIN_TERRITORY, TEST_RULES, _case, synthetic_cases
 
-    from benchmark_tools.validate import validate_project
+    from benchmark_tools.project import validate_project
     from projectkit import make_project
 
     root = make_project(tmp_path)

@@ -13,16 +13,9 @@ import pytest
 
 from benchmark_tools import htmlsafe
 from benchmark_tools.cases import _link, case_sheet_markdown
-from benchmark_tools.report import insert_toc
-from benchmark_tools.reporting import (
-    bibliography,
-    figure,
-    heading,
-    html_table,
-    paragraph,
-    recommendations_annex,
-    shorten_links,
-)
+from benchmark_tools.report_blocks import bibliography, recommendations_annex, shorten_links
+from benchmark_tools.report_html import figure, heading, html_table, paragraph
+from benchmark_tools.report_run import insert_toc
 
 TAG = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -198,7 +191,7 @@ def test_case_sheet_markdown_renders_inert(tmp_path):
     data["scores"]["decision_power"]["note"] = TAG
     data["scores"]["decision_power"]["source"] = "javascript:alert(1)"
     case = Case.model_validate(data)
-    from benchmark_tools.config import load_catalogue, load_families
+    from benchmark_tools.project import load_catalogue, load_families
     from tinyproject import REPO
 
     cat = load_catalogue(REPO)
@@ -212,8 +205,8 @@ def test_case_sheet_markdown_renders_inert(tmp_path):
 def test_criteria_markdown_source_urls_and_descriptions():
     import yaml
 
-    from benchmark_tools.config import load_families
     from benchmark_tools.criteria import criteria_markdown
+    from benchmark_tools.project import load_families
     from tinyproject import REPO
 
     cat = yaml.safe_load((REPO / "benchmark" / "criteria.yml").read_text(encoding="utf-8"))
@@ -259,7 +252,7 @@ def test_toc_keeps_heading_text_escaped():
 
 
 def test_report_template_has_the_csp():
-    from benchmark_tools.report import TEMPLATE_DIR
+    from benchmark_tools.report_run import TEMPLATE_DIR
 
     tpl = (TEMPLATE_DIR / "rapport" / "index.html.j2").read_text(encoding="utf-8")
     assert 'http-equiv="Content-Security-Policy" content="{{ resources.report_csp | e }}"' in tpl
@@ -277,8 +270,8 @@ def test_case_source_markdown_makes_no_link_syntax(bad):
 def test_criteria_markdown_source_is_no_autolink():
     import yaml
 
-    from benchmark_tools.config import load_families
     from benchmark_tools.criteria import criteria_markdown
+    from benchmark_tools.project import load_families
     from tinyproject import REPO
 
     cat = yaml.safe_load((REPO / "benchmark" / "criteria.yml").read_text(encoding="utf-8"))
@@ -295,7 +288,7 @@ def test_markdown_renderer_refuses_unsafe_destinations(url):
 
 
 def test_design_section_escapes_every_text_and_links_safe_sources_only():
-    from benchmark_tools.reporting import design_section
+    from benchmark_tools.report_blocks import design_section
 
     ex = pd.DataFrame([{"critère": TAG, "niveau visé": TAG, "cas au niveau": 2, "cas": TAG, "source": src,
                         "preuve": TAG, "année": TAG}

@@ -16,8 +16,8 @@ from numpy.testing import assert_array_equal
 
 from benchmark_tools import joint
 from benchmark_tools import robustness as rb
-from benchmark_tools.config import load_settings
 from benchmark_tools.matrix import DecisionMatrix
+from benchmark_tools.project import load_settings
 from benchmark_tools.schema import Profile
 from projectkit import REPO
 

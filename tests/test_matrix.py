@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 import types as pytypes
 
 import numpy as np
@@ -175,12 +174,8 @@ def test_from_cases_with_stand_in_cases(monkeypatch):
         case("a2", "aap_jeunes", {"power": None, "turnout": None, "cost": 20.0}),
         case("f1", "fonds_de_concours", {"power": 1, "turnout": 3.0, "cost": 5.0}),
     ]
-    fake = pytypes.ModuleType("benchmark_tools.cases")
-    fake.criterion_values = lambda c, cat, fams=None: {k: c.vals.get(k) for k in cat.criterion_ids}
-    monkeypatch.setitem(sys.modules, "benchmark_tools.cases", fake)
-    import benchmark_tools
-
-    monkeypatch.setattr(benchmark_tools, "cases", fake, raising=False)
+    monkeypatch.setattr("benchmark_tools.matrix.criterion_values",
+                        lambda c, cat, fams=None: {k: c.vals.get(k) for k in cat.criterion_ids})
 
     m = DecisionMatrix.from_cases(cases, catalogue, "appel_a_projets", families)
     assert m.case_ids == ("a1",)  # other families, cousins included, are left out
@@ -213,7 +208,7 @@ def test_from_cases_on_the_project_data():
     from benchmark_tools.errors import ValidationFailed
 
     try:
-        from benchmark_tools.validate import load_project
+        from benchmark_tools.project import load_project
 
         project = load_project()
     except (ValidationFailed, FileNotFoundError, ImportError) as exc:  # data being written by others

@@ -45,25 +45,25 @@ def test_goalposts_adding_a_case_never_moves_the_others():
     assert_allclose(r2[:-1], r1)
 
 
-@pytest.mark.parametrize("name", list(nz.NORMALISATIONS))
+@pytest.mark.parametrize("name", list(nz.NORMALISERS))
 def test_range_and_nan_preserving(name):
     rng = np.random.default_rng(3)
     x = rng.uniform(-5, 25, (15, 3))
     x[rng.random(x.shape) < 0.2] = np.nan
     x[:, 0] = np.round(np.clip(x[:, 0], 0, 4))
     x[3, 0] = np.nan
-    r = nz.NORMALISATIONS[name](x, types=TYPES, directions=DIRS, goalposts=GP)
+    r = nz.NORMALISERS[name](x, types=TYPES, directions=DIRS, goalposts=GP)
     assert r.shape == x.shape
     assert (np.isnan(r) == np.isnan(x)).all()
     ok = r[~np.isnan(r)]
     assert (ok >= 0).all() and (ok <= 1).all()
 
 
-@pytest.mark.parametrize("name", list(nz.NORMALISATIONS))
+@pytest.mark.parametrize("name", list(nz.NORMALISERS))
 def test_direction_is_respected(name):
     x = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
     gp = np.array([[0, 4], [0, 4]], dtype=float)
-    r = nz.NORMALISATIONS[name](x, types=["numeric"] * 2, directions=["higher", "lower"], goalposts=gp)
+    r = nz.NORMALISERS[name](x, types=["numeric"] * 2, directions=["higher", "lower"], goalposts=gp)
     assert (np.diff(r[:, 0]) > 0).all()
     assert (np.diff(r[:, 1]) < 0).all()
 
@@ -113,7 +113,7 @@ def test_rank_ignores_missing_and_places_outsiders():
 @pytest.mark.parametrize("name", ["minmax", "zscore", "rank"])
 def test_constant_criterion_is_neutral(name):
     x = np.array([[2.0], [2.0], [2.0]])
-    r = nz.NORMALISATIONS[name](x, types=["numeric"], directions=["lower"])
+    r = nz.NORMALISERS[name](x, types=["numeric"], directions=["lower"])
     assert_allclose(r[:, 0], nz.CONSTANT_VALUE)
 
 

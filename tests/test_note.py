@@ -9,10 +9,10 @@ from docx import Document
 from notekit import SERVICES, make_note_project, write_consultation
 from pypdf import PdfReader
 
+from benchmark_tools.formats import fmt_meur
 from benchmark_tools.note import build_note, note_html, priority_rows, report_sections, write_note
+from benchmark_tools.project import load_project
 from benchmark_tools.scenarios import scenario_rows
-from benchmark_tools.sizing import fmt_meur
-from benchmark_tools.validate import load_project
 
 
 def _flat(text: str) -> str:

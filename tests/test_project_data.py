@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from benchmark_tools.validate import validate_project
+from benchmark_tools.project import validate_project
 from projectkit import REPO
 
 
@@ -33,7 +33,7 @@ def test_rennes_baselines_present(project):
 
 
 def test_every_value_has_a_source(project):
-    from benchmark_tools.schema import DESIGN_FIELDS, OUTCOME_FIELDS
+    from benchmark_tools.vocabulary import DESIGN_FIELDS, OUTCOME_FIELDS
 
     for case in project.cases:
         paths = ["population", "first_year", "editions_count", "active"]

@@ -8,9 +8,9 @@ import pydantic
 import pytest
 import yaml
 
+from benchmark_tools.project import validate_project
 from benchmark_tools.provenance import classify, grade, host_of, primary_share
 from benchmark_tools.schema import Case, SourcePolicy
-from benchmark_tools.validate import validate_project
 from projectkit import make_project, valid_case, write_case
 
 POLICY = SourcePolicy.model_validate({
@@ -110,7 +110,7 @@ def test_validate_warns_on_secondary_without_note_and_unlisted_domain(tmp_path):
 
 def test_real_policy_grades_known_hosts():
     # The project's own policy file loads, and a few grades the issue names hold.
-    from benchmark_tools.provenance import project_policy
+    from benchmark_tools.project import project_policy
     from projectkit import REPO
 
     pol = project_policy(REPO)
@@ -244,7 +244,7 @@ def test_coverage_table_has_the_primary_share(tmp_path):
 
 def test_case_sheet_says_why_a_value_is_not_derived():
     from benchmark_tools.cases import case_sheet_markdown, case_sheet_text, set_edition_tolerance
-    from benchmark_tools.config import load_catalogue, load_families
+    from benchmark_tools.project import load_catalogue, load_families
     from projectkit import REPO
 
     cat, fams = load_catalogue(REPO), load_families(REPO)

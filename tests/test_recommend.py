@@ -17,7 +17,8 @@ from numpy.testing import assert_allclose
 
 from benchmark_tools import recommend as R
 from benchmark_tools.errors import ValidationFailed
-from benchmark_tools.validate import validate_project
+from benchmark_tools.formats import parse_french_number
+from benchmark_tools.project import load_recommendation_config, load_territory, validate_project
 from projectkit import REPO, make_project
 
 URL = "https://example.org/page-publique-du-dispositif"
@@ -210,7 +211,7 @@ def test_tradeoffs_are_attached(met):
 def _numbers_after(text: str, word: str) -> float:
     m = re.search(re.escape(word) + r"\s+([-\d\u202f\u00a0 ]+(?:,\d+)?)", text)
     assert m, (word, text)
-    return R.parse_french_number(m.group(1))
+    return parse_french_number(m.group(1))
 
 
 def test_range_numbers_in_text_equal_independent_computation(met):
@@ -222,7 +223,7 @@ def test_range_numbers_in_text_equal_independent_computation(met):
     assert_allclose(_numbers_after(rec.text, "médiane"), expected_median, atol=0.005)
     m = re.search(r"quartiles ([\d\u202f ,]+)\u00a0€ – ([\d\u202f ,]+)\u00a0€", rec.text)
     assert m, rec.text
-    assert_allclose([R.parse_french_number(m.group(1)), R.parse_french_number(m.group(2))], [q1, q3], atol=0.005)
+    assert_allclose([parse_french_number(m.group(1)), parse_french_number(m.group(2))], [q1, q3], atol=0.005)
     assert_allclose(_numbers_after(rec.text, "Rennes :"), 500_000 / 100_000, atol=0.005)
     assert "(3 meneurs)" in rec.text
 
@@ -241,14 +242,14 @@ def test_criterion_numbers_in_text_equal_independent_computation(met):
 def test_share_numbers_in_text(met):
     _, rs = met
     rec = next(r for r in rs.recommendations if r.id == "r_share")
-    assert_allclose(R.parse_french_number(rec.text), 100.0, atol=0.5)
+    assert_allclose(parse_french_number(rec.text), 100.0, atol=0.5)
     assert "(3 sur 3)" in rec.text
 
 
 def test_rendered_numbers_round_trip_with_values(met):
     """Every numeric placeholder used in a rule's text is shown and parses back to its value."""
     proj, rs = met
-    templates = {r.id: r.text for r in R.load_recommendation_config(proj.root).rules}
+    templates = {r.id: r.text for r in load_recommendation_config(proj.root).rules}
     checked = 0
     for r in rs.recommendations:
         for key, value in r.values.items():
@@ -258,7 +259,7 @@ def test_rendered_numbers_round_trip_with_values(met):
                 continue
             assert shown in r.text
             scale = 100.0 if key in ("share", "share_above", "rest_share") else 1.0
-            assert_allclose(R.parse_french_number(shown), value * scale, atol=0.51 if scale == 100 else 0.0051)
+            assert_allclose(parse_french_number(shown), value * scale, atol=0.51 if scale == 100 else 0.0051)
             checked += 1
     assert checked >= 10
 
@@ -287,10 +288,10 @@ def _write_rules(root, data):
 
 
 def test_real_configuration_and_territory_load():
-    terr = R.load_territory(REPO)
+    terr = load_territory(REPO)
     assert terr.facts["communes"].value == 43
     assert all(f.source.startswith("http") for f in terr.facts.values())
-    cfg = R.load_recommendation_config(REPO, territory=terr)
+    cfg = load_recommendation_config(REPO, territory=terr)
     fams = {r.family for r in cfg.rules}
     assert {"budget_participatif", "appel_a_projets", "fonds_de_concours"} <= fams
     for fam in ("budget_participatif", "appel_a_projets", "fonds_de_concours"):
@@ -304,7 +305,7 @@ def test_unknown_criterion_is_a_french_error_naming_file_and_field(tmp_path):
     data["rules"][0]["criterion"] = "citizen_oversigth"
     _write_rules(root, data)
     with pytest.raises(ValidationFailed) as exc:
-        R.load_recommendation_config(root)
+        load_recommendation_config(root)
     msg = str(exc.value)
     assert "benchmark/recommendations.yml" in msg
     assert "rules[0].criterion" in msg
@@ -317,7 +318,7 @@ def test_unknown_key_is_a_french_error(tmp_path):
     data["rules"][1]["seuil"] = 3
     _write_rules(root, data)
     with pytest.raises(ValidationFailed) as exc:
-        R.load_recommendation_config(root)
+        load_recommendation_config(root)
     msg = str(exc.value)
     assert "recommendations.yml" in msg and "clé inconnue « seuil »" in msg and "rules.1" in msg
 
@@ -334,7 +335,7 @@ def test_other_rule_errors(tmp_path, change, expected):
     data["rules"][4].update(change)
     _write_rules(root, data)
     with pytest.raises(ValidationFailed) as exc:
-        R.load_recommendation_config(root)
+        load_recommendation_config(root)
     assert expected in str(exc.value) and "rules[4]" in str(exc.value)
 
 
@@ -344,7 +345,7 @@ def test_practice_operator_must_fit_the_parameter(tmp_path):
     data["rules"][3]["practice"] = {"at_least": 2}  # a list parameter takes « contains »
     _write_rules(root, data)
     with pytest.raises(ValidationFailed) as exc:
-        R.load_recommendation_config(root)
+        load_recommendation_config(root)
     assert "opérateur non adapté" in str(exc.value)
 
 
@@ -357,7 +358,7 @@ def test_territory_fact_without_source_is_an_error(tmp_path):
     (root / "benchmark" / "territory" / "rennes_metropole.yml").write_text(
         yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValidationFailed) as exc:
-        R.load_territory(root)
+        load_territory(root)
     msg = str(exc.value)
     assert "benchmark/territory/rennes_metropole.yml" in msg and "facts.communes.source" in msg
 
@@ -372,7 +373,7 @@ def test_territory_unknown_key_and_bad_url(tmp_path):
     (root / "benchmark" / "territory" / "rennes_metropole.yml").write_text(
         yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValidationFailed) as exc:
-        R.load_territory(root)
+        load_territory(root)
     assert "clé inconnue « habitants »" in str(exc.value)
 
 

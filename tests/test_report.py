@@ -10,7 +10,8 @@ import pytest
 from browserkit import launch, needs_chromium
 
 from benchmark_tools.errors import InputError
-from benchmark_tools.report import NotebookFailed, insert_toc, load_params, run_report
+from benchmark_tools.project import load_params
+from benchmark_tools.report_run import NotebookFailed, insert_toc, run_report
 from tinyproject import REPO, make_tiny_project
 
 # The module runs the whole report once (every notebook, HTML, PDF): an end-to-end test.
@@ -102,7 +103,7 @@ def test_failed_notebook_leaves_latest_untouched(tiny_run, tmp_path):
 
 def test_scores_csv_are_deterministic(tiny_run, tmp_path):
     from benchmark_tools.pipeline import write_scores
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_project
 
     root, _, run_dir = tiny_run
     project = load_project(root)

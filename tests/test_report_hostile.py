@@ -57,8 +57,8 @@ def hostile(tmp_path_factory):
     """The rendered hostile report: (html text, run folder, canary token, fields poisoned)."""
     from benchmark_tools import validate
     from benchmark_tools.annexes import ANNEX_PDF, render_split_pdfs
-    from benchmark_tools.report import REPORT_NOTEBOOK, render_html, render_pdf
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_project
+    from benchmark_tools.report_run import REPORT_NOTEBOOK, render_html, render_pdf
 
     base = tmp_path_factory.mktemp("hostile")
     root = make_tiny_project(base / "proj")

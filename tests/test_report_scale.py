@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from benchmark_tools.reporting import cases_list, family_table, shown_cases
+from benchmark_tools.report_blocks import cases_list, family_table, shown_cases
 
 
 def _fa(n: int):
@@ -51,7 +51,7 @@ def test_shown_cases_is_none_when_every_family_fits():
 
 
 def test_cases_list_extract_and_csv(tmp_path):
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_project
     from tinyproject import make_tiny_project
 
     root = make_tiny_project(tmp_path / "proj")

@@ -2,12 +2,14 @@
 
 import pandas as pd
 
-from benchmark_tools import reporting as rp
+from benchmark_tools import report_blocks as rp
+from benchmark_tools import report_html as rh
+from benchmark_tools.cases import short_names
 
 
 def test_html_table_escapes_and_formats():
     df = pd.DataFrame({"Cas": ["<script>x</script>"], "Score": [0.61234], "Part": [0.5], "Pop": [123456]})
-    html = rp.html_table(df, "Légende <b>", pct=["Part"], dec={"Score": 3}).html
+    html = rh.html_table(df, "Légende <b>", pct=["Part"], dec={"Score": 3}).html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "Légende &lt;b&gt;" in html
     assert "0,612" in html and "50\u00a0%" in html and "123\u202f456" in html
@@ -27,16 +29,16 @@ def test_shift_headings():
 
 
 def test_paragraph_is_escaped_line_by_line():
-    assert rp.paragraph("a < b\nc").html == "<p>a &lt; b</p><p>c</p>"
+    assert rh.paragraph("a < b\nc").html == "<p>a &lt; b</p><p>c</p>"
 
 
 def test_short_names_disambiguate_territories():
     from types import SimpleNamespace as N
 
-    cases = [N(id="a", territory="Metz", edition="2019", name="BP éco", short_name=None),
-             N(id="b", territory="Metz", edition="2014-2018", name="BP", short_name=None),
-             N(id="c", territory="Lyon", edition=None, name="BP", short_name=None),
-             N(id="d", territory="Paris", edition=None, name="BP", short_name="Paris (Ville)")]
-    names = rp.short_names(cases)
-    assert names["c"] == "Lyon" and names["d"] == "Paris (Ville)"
-    assert names["a"] != names["b"] and names["a"].startswith("Metz — ")
+    cases = [N(id="metz_bp_eco_2019", territory="Metz", family="bp", short_name=None),
+             N(id="metz_bp", territory="Metz", family="bp", short_name=None),
+             N(id="lyon_bp", territory="Lyon", family="bp", short_name=None),
+             N(id="paris_bp", territory="Paris", family="bp", short_name="Paris (Ville)")]
+    names = short_names(cases)
+    assert names == {"metz_bp_eco_2019": "Metz (eco 2019)", "metz_bp": "Metz", "lyon_bp": "Lyon",
+                     "paris_bp": "Paris (Ville)"}

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from benchmark_tools.reporting import services_questions
+from benchmark_tools.report_blocks import services_questions
 
 
 def test_questions_are_rendered_as_inert_markdown(tmp_path):

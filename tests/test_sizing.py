@@ -10,10 +10,10 @@ import pytest
 import yaml
 from notekit import make_note_project, set_population
 
-from benchmark_tools.recommend import load_territory, recommend_all
+from benchmark_tools.project import load_project, load_territory
+from benchmark_tools.recommend import recommend_all
 from benchmark_tools.scenarios import all_scenarios
 from benchmark_tools.sizing import size_recommendations
-from benchmark_tools.validate import load_project
 
 
 def _sized(root):

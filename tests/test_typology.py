@@ -12,15 +12,9 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.metrics import adjusted_rand_score
 
+from benchmark_tools.cases import short_names
 from benchmark_tools.errors import InputError
-from benchmark_tools.typology import (
-    cluster_profiles,
-    fit_typology,
-    impute,
-    pca_figure,
-    short_names,
-    typology,
-)
+from benchmark_tools.typology import cluster_profiles, fit_typology, impute, pca_figure, typology
 
 FEATURES = ["f1", "f2", "f3", "f4"]
 
@@ -168,10 +162,13 @@ def test_too_few_cases_is_a_clear_error():
 
 
 def test_short_names_disambiguate():
-    names = short_names(["rennes_bp", "rennes_fdc", "paris_bp", "metz_bp", "metz_bp_eco_2019"],
-                        ["Rennes", "Rennes", "Paris", "Metz", "Metz"],
-                        ["bp", "fdc", "bp", "bp", "bp"], {"bp": "BP", "fdc": "Fonds"})
-    assert names == ["Rennes (BP)", "Rennes (Fonds)", "Paris", "Metz", "Metz (eco 2019)"]
+    from types import SimpleNamespace as N
+
+    cases = [N(id=i, territory=t, family=f) for i, t, f in [
+        ("rennes_bp", "Rennes", "bp"), ("rennes_fdc", "Rennes", "fdc"), ("paris_bp", "Paris", "bp"),
+        ("metz_bp", "Metz", "bp"), ("metz_bp_eco_2019", "Metz", "bp")]]
+    names = short_names(cases, {"bp": "BP", "fdc": "Fonds"})
+    assert list(names.values()) == ["Rennes (BP)", "Rennes (Fonds)", "Paris", "Metz", "Metz (eco 2019)"]
 
 
 # ------------------------------------------------------------------ on the project's data
@@ -179,7 +176,7 @@ def test_short_names_disambiguate():
 
 @pytest.fixture(scope="module")
 def project():
-    from benchmark_tools.validate import load_project
+    from benchmark_tools.project import load_project
 
     return load_project()
 

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from benchmark_tools.validate import validate_project
+from benchmark_tools.project import validate_project
 from projectkit import URL, make_project, valid_case, write_case
 
 

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from benchmark_tools import workbook as W
 from benchmark_tools.errors import ValidationFailed
-from benchmark_tools.validate import load_project, validate_project
+from benchmark_tools.project import load_project, validate_project
 from benchmark_tools.yamlio import read_yaml
 from projectkit import REPO, URL, drop_status_quo_designs, make_project, valid_case, write_case
 
@@ -359,14 +359,8 @@ def test_export_refuses_what_a_workbook_cannot_hold(tmp_path, project):
 
 def test_workbook_covers_every_field_of_the_case_schema():
     """A field added to the schema must have a place in the workbook (or the round trip loses it)."""
-    from benchmark_tools.schema import (
-        DESIGN_FIELDS,
-        IDENTITY_FACTS,
-        OUTCOME_FIELDS,
-        Case,
-        Design,
-        Outcomes,
-    )
+    from benchmark_tools.schema import Case, Design, Outcomes
+    from benchmark_tools.vocabulary import DESIGN_FIELDS, IDENTITY_FACTS, OUTCOME_FIELDS
 
     sections = {"design", "outcomes", "scores"}
     top = set(Case.model_fields)

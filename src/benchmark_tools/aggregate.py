@@ -551,12 +551,4 @@ def promethee_ii_flat(values: np.ndarray, weights, higher: np.ndarray, preferenc
     return promethee_ii(oriented, weights, preference, q, p, reference, s)
 
 
-#: Across-dimension methods, by the name used in settings and reports.
-METHODS = ("arithmetic", "geometric", "topsis", "promethee")
-
-METHOD_LABELS_FR = {
-    "arithmetic": "moyenne arithmétique pondérée",
-    "geometric": "moyenne géométrique pondérée",
-    "topsis": "TOPSIS (proximité relative à l'idéal)",
-    "promethee": "PROMETHEE II (flux nets)",
-}
+# The method names and their French labels: :mod:`benchmark_tools.vocabulary`.

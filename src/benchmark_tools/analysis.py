@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from . import robustness as rb
+from .cases import short_names
 from .joint import compare_priors, joint_monte_carlo
-from .matrix import DecisionMatrix
+from .matrix import DecisionMatrix, Status
 from .pipeline import family_matrix, get_profile
 from .scoring import ScoreResult, make_batch_scorer, score
 
@@ -98,7 +99,6 @@ def missing_data_bounds(matrix: DecisionMatrix, profile, settings, method: str, 
     set at once to the median of the cases that document the criterion: does the ranking depend on
     which criteria happen to be documented?), ``rang au mieux``, ``rang au pire``, ``critères manquants``.
     """
-    from .matrix import Status
 
     base = score(matrix, profile, settings, method=method, normalisation=normalisation)
     values = np.array(matrix.values, dtype=float)
@@ -146,7 +146,7 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
 
     Parameters
     ----------
-    project : validate.Project
+    project : project.Project
     family : str
     params : schema.ReportParams
         Profile, method, normalisation, seed and number of draws of the run.
@@ -158,7 +158,6 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
     matrix = family_matrix(project, family)
     profile = get_profile(project, params.profile)
     res = score(matrix, profile, settings, method=params.method, normalisation=params.normalisation)
-    from .reporting import short_names
 
     fa = FamilyAnalysis(family, project.families.label(family, plural=True), matrix, res,
                         names=short_names(project.cases_of(family)))

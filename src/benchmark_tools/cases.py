@@ -12,10 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import Problem
+from .formats import fmt_number, fmt_value
 from .htmlsafe import host as url_host
 from .htmlsafe import safe_url
-from .schema import DESIGN_FIELDS, OUTCOME_FIELDS, Case, Catalogue, Fact, Families
-from .textutil import escape_md, fmt_number, fmt_value
+from .provenance import grade_text, primary_share
+from .schema import Case, Catalogue, Fact, Families
+from .textutil import escape_md
+from .vocabulary import DESIGN_FIELDS, OUTCOME_FIELDS
 
 
 @dataclass(frozen=True)
@@ -246,7 +250,6 @@ def coverage_table(cases: list[Case], catalogue: Catalogue, families: Families, 
             "Faits sourcés": n_facts,
         })
         if policy is not None:
-            from .provenance import primary_share
 
             rows[-1]["Sources primaires"] = primary_share(case, policy)
     return pd.DataFrame(rows)
@@ -274,7 +277,6 @@ def low_coverage_problems(cases: list[Case], catalogue: Catalogue, families: Fam
     Such a case is still scored but shown apart (``scoring.low_coverage_policy``): the warning
     says how far it is from being ranked and which criteria to document.
     """
-    from .errors import Problem
 
     out = []
     for case in cases:
@@ -357,7 +359,6 @@ def facts_table(case: Case, policy=None) -> pd.DataFrame:
                      "Confiance": "calculé", "Source": f.source, "Note": f.note, "Autres sources": 0})
     df = pd.DataFrame(rows, columns=["field", "Fait", "Valeur", "Année", "Confiance", "Source", "Note", "Autres sources"])
     if policy is not None:
-        from .provenance import grade_text
 
         df["Qualité"] = [grade_text(src, policy) for src in df["Source"]]
     return df
@@ -386,7 +387,6 @@ def scores_table(case: Case, catalogue: Catalogue, families: Families, policy=No
                      "Année": f.year if f is not None else None})
     df = pd.DataFrame(rows)
     if policy is not None:
-        from .provenance import grade_text
 
         df["Qualité"] = [grade_text(src, policy) for src in df["Source"]]
     return df
@@ -411,7 +411,6 @@ def case_sheet_markdown(case: Case, catalogue: Catalogue, families: Families, po
         meta.append("**Dispositif de référence de Rennes Métropole**")
     meta.append(f"**Couverture** : {n_val} critères renseignés sur {len(applicable)} applicables")
     if policy is not None:
-        from .provenance import primary_share
 
         share = primary_share(case, policy)
         if share == share:
@@ -475,7 +474,6 @@ def case_sheet_text(case: Case, catalogue: Catalogue, families: Families, policy
                    "le cas est montré à part, sans rang. Critères encore vides : " + ", ".join(c.id for c in empty)
                    + " (voir « benchmark-tools show " + case.id + " --todo »).")
     if policy is not None:
-        from .provenance import primary_share
 
         share = primary_share(case, policy)
         if share == share:
@@ -516,3 +514,47 @@ def todo_text(case: Case, catalogue: Catalogue, families: Families) -> str:
             out.append(f"    valeur à saisir à la main dans scores.{c.id} (unité propre à cette famille : "
                        f"{c.unit_for(case.family, families)}), avec sa formule dans note")
     return "\n".join(out)
+
+
+def short_names(cases, family_labels: dict[str, str] | None = None) -> dict[str, str]:
+    """Short labels of cases for charts and tables, the same in every figure and table.
+
+    ``short_name`` when the case file gives one; else the territory; when two cases of the list
+    share a territory, the family label is added (« Rennes (Fonds de concours) ») or, within one
+    family, what their identifiers do not share (``bordeaux_bp`` / ``bordeaux_bp_climat_2024`` →
+    « Bordeaux », « Bordeaux (climat 2024) »).
+
+    Parameters
+    ----------
+    cases : sequence
+        Objects with ``id``, ``territory``, ``family`` and optionally ``short_name``.
+    family_labels : dict, optional
+        French label of each family (default: the family id).
+
+    Returns
+    -------
+    dict
+        case id → short label.
+    """
+    cases = list(cases)
+    terr = [str(c.territory) for c in cases]
+    fams = [getattr(c, "family", None) for c in cases]
+    out: dict[str, str] = {}
+    for c, t, f in zip(cases, terr, fams, strict=True):
+        if getattr(c, "short_name", None):
+            out[c.id] = c.short_name
+            continue
+        if terr.count(t) == 1:
+            out[c.id] = t
+            continue
+        same = [x.id for x, tt, ff in zip(cases, terr, fams, strict=True) if tt == t and ff == f]
+        if len(same) == 1:
+            out[c.id] = f"{t} ({(family_labels or {}).get(f, f)})"
+            continue
+        parts = [s.split("_") for s in same]
+        n_common = 0
+        while all(len(p) > n_common and p[n_common] == parts[0][n_common] for p in parts):
+            n_common += 1
+        rest = " ".join(c.id.split("_")[n_common:])
+        out[c.id] = f"{t} ({rest})" if rest else t
+    return out

@@ -6,14 +6,30 @@ exits with status 1 (invalid input) or 2 (wrong usage), never with a Python trac
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 
 import typer
 
+from .cases import case_sheet_text, todo_text
+from .cli_common import EXIT_INVALID, _err, handle_errors
 from .cli_printemps import app as printemps_app
-from .errors import BenchmarkError, InputError, ValidationFailed
+from .consultations import new_consultation
+from .criteria import calibration_text, criteria_markdown, criteria_table, criteria_text
+from .designs import design_report_text
+from .errors import InputError
+from .gaps import family_gaps, gaps_text
+from .modelio import find_root
+from .newcase import check_text_option, write_template
+from .note import write_note
+from .pipeline import ranking_table, score_family
+from .project import check_params_against_project, load_params, load_project, validate_project
+from .recommend import _params, recommendations_text
+from .report_run import run_report
+from .safeio import write_text_atomic
+from .weights import profile_from_ranking as build
+from .weights import write_profile
+from .workbook import export_workbook, import_workbook
 
 app = typer.Typer(
     help="Benchmark des dispositifs participatifs pour la transition écologique (Rennes Métropole).",
@@ -22,55 +38,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-
-
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-def handle_errors(func):
-    """Turn the tool's own errors into French messages and exit codes."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ValidationFailed as exc:
-            errors = [p for p in exc.problems if p.severity == "error"]
-            for p in exc.problems:
-                _err(p.format())
-            _err(f"\n{len(errors)} problème(s) : corrigez les fichiers ci-dessus puis relancez la commande.")
-            raise typer.Exit(EXIT_INVALID)
-        except InputError as exc:
-            _err(f"Erreur : {exc}")
-            raise typer.Exit(EXIT_USAGE if getattr(exc, "usage", False) else EXIT_INVALID)
-        except BenchmarkError as exc:
-            _err(f"Erreur : {exc}")
-            raise typer.Exit(EXIT_INVALID)
-        except FileExistsError as exc:
-            _err(f"Erreur : le fichier existe déjà, rien n'a été écrit ({exc.filename or exc}) — "
-                 "choisissez un autre nom ou supprimez d'abord l'ancien fichier.")
-            raise typer.Exit(EXIT_INVALID)
-        except OSError as exc:
-            import errno
-
-            where = f" « {exc.filename} »" if exc.filename else " (fichier non précisé par le système)"
-            what = "disque plein : impossible d'écrire" if exc.errno in (errno.ENOSPC, errno.EDQUOT) \
-                else "impossible d'écrire ou de lire"
-            _err(f"Erreur : {what}{where} ({exc.strerror or exc}).")
-            raise typer.Exit(EXIT_INVALID)
-        except KeyboardInterrupt:
-            _err("Interrompu.")
-            raise typer.Exit(130)
-
-    return wrapper
-
 
 def _project():
-    from .validate import load_project
-
     return load_project()
 
 
@@ -89,7 +58,6 @@ def _check_family(proj, family: str | None) -> None:
 @handle_errors
 def validate(paths: list[Path] = typer.Argument(None, help="Fichiers ou dossiers (défaut : benchmark/ et data/).")):
     """Vérifie les fichiers YAML et affiche tous les problèmes trouvés."""
-    from .validate import validate_project
 
     proj = validate_project(paths=list(paths) if paths else None)
     errors = [p for p in proj.problems if p.severity == "error"]
@@ -109,7 +77,6 @@ def criteria(family: str | None = typer.Option(None, "--family", "-f", help="Fam
              calibration: str | None = typer.Option(None, "--calibration", help="Clé YAML d'un critère de grille : "
                                                     "les cas codés à chaque niveau, avec leur preuve.")):
     """Affiche le catalogue des critères en français (ou la table de calibration d'un critère)."""
-    from .criteria import calibration_text, criteria_markdown, criteria_table, criteria_text
 
     proj = _project()
     _check_family(proj, family)
@@ -155,9 +122,6 @@ def profile_from_ranking(
     """Écrit un profil de pondération à partir d'un classement des dimensions, sans saisir de nombres."""
     import re
 
-    from .newcase import check_text_option
-    from .weights import profile_from_ranking as build
-    from .weights import write_profile
 
     proj = _project()
     max_len = proj.settings.validation.max_name_length
@@ -205,7 +169,6 @@ def new_case(family: str = typer.Option(..., "--family", "-f", help="Famille du 
                                                 "tiré du territoire ou du nom + abréviation de la famille, ex. lyon_bp)."),
              territory: str | None = typer.Option(None, "--territory", "-t", help="Territoire (écrit dans le modèle).")):
     """Écrit un modèle de fichier de cas commenté, au bon endroit."""
-    from .newcase import write_template
 
     proj = _project()
     _check_family(proj, family)
@@ -219,7 +182,6 @@ def show(case_id: str = typer.Argument(..., help="Identifiant du cas."),
          todo: bool = typer.Option(False, "--todo", help="Seulement les critères applicables encore vides, "
                                    "avec ce qu'il faut chercher.")):
     """Affiche la fiche d'un cas : faits avec leurs sources, critères avec leurs preuves."""
-    from .cases import case_sheet_text, todo_text
 
     proj = _project()
     try:
@@ -244,7 +206,6 @@ def score(family: str = typer.Option("budget_participatif", "--family", "-f"),
           normalisation: str | None = typer.Option(None, "--normalisation", help="goalposts, minmax, zscore, rank."),
           out: Path | None = typer.Option(None, "--out", "-o", help="Fichier CSV des scores.")):
     """Classe les cas d'une famille et écrit les scores."""
-    from .pipeline import ranking_table, score_family
 
     if out is not None:
         if out.is_dir():
@@ -260,7 +221,6 @@ def score(family: str = typer.Option("budget_participatif", "--family", "-f"),
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 50):
         typer.echo(table.to_string(index=False))
     if out is not None:
-        from .safeio import write_text_atomic
 
 
         write_text_atomic(out, result.to_dataframe().to_csv(index=True, float_format="%.6f", lineterminator="\n"))
@@ -271,7 +231,6 @@ def score(family: str = typer.Option("budget_participatif", "--family", "-f"),
 @handle_errors
 def export_xlsx(out: Path = typer.Option(Path("cas.xlsx"), "--out", "-o", help="Classeur à écrire.")):
     """Écrit les cas dans un classeur (feuilles « cas » et « faits »)."""
-    from .workbook import export_workbook
 
     proj = _project()
     export_workbook(proj, out)
@@ -283,7 +242,6 @@ def export_xlsx(out: Path = typer.Option(Path("cas.xlsx"), "--out", "-o", help="
 def import_xlsx(path: Path = typer.Argument(..., help="Classeur rempli (feuilles « cas » et « faits »)."),
                 dry_run: bool = typer.Option(False, "--dry-run", help="Vérifier sans rien écrire.")):
     """Vérifie un classeur rempli puis écrit ou met à jour les fichiers YAML (rien si une erreur)."""
-    from .workbook import import_workbook
 
     proj = _project()
     written = import_workbook(proj, path, dry_run=dry_run)
@@ -297,7 +255,6 @@ def import_xlsx(path: Path = typer.Argument(..., help="Classeur rempli (feuilles
 @handle_errors
 def report(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=valeur (répétable), par exemple --set profile=gestion.")):
     """Exécute les notebooks et rend le rapport de préconisations (HTML et PDF)."""
-    from .report import run_report
 
     run_report(overrides=list(set_ or []))
 
@@ -306,7 +263,6 @@ def report(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=va
 @handle_errors
 def design(design_id: str = typer.Argument(..., help="Identifiant du dispositif candidat (benchmark/designs).")):
     """Positionne un dispositif candidat parmi les cas de sa famille."""
-    from .designs import design_report_text
 
     proj = _project()
     typer.echo(design_report_text(proj, design_id))
@@ -316,7 +272,6 @@ def design(design_id: str = typer.Argument(..., help="Identifiant du dispositif 
 @handle_errors
 def recommend(family: str | None = typer.Option(None, "--family", "-f")):
     """Affiche les préconisations, avec leurs preuves."""
-    from .recommend import recommendations_text
 
     proj = _project()
     _check_family(proj, family)
@@ -331,9 +286,6 @@ app.add_typer(printemps_app, name="printemps")
 def note(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=valeur (répétable), comme pour report."),
          out: Path | None = typer.Option(None, "--out", "-o", help="Dossier de sortie (défaut : reports/latest).")):
     """Rend la note de synthèse (4 à 8 pages) en PDF et en DOCX modifiable."""
-    from .config import find_root
-    from .note import write_note
-    from .report import check_params_against_project, load_params
 
     proj = _project()
     params = load_params(find_root(), list(set_ or []))
@@ -355,8 +307,6 @@ def consultation_new(service: str = typer.Argument(..., help="Service rencontré
                      date: str | None = typer.Option(None, "--date", help="Date de la réunion (AAAA-MM-JJ, défaut : "
                                                      "aujourd'hui).")):
     """Écrit le modèle d'une réunion avec un service (sans nom de personne)."""
-    from .config import find_root
-    from .consultations import new_consultation
 
     root = find_root()
     path = new_consultation(service, root, date)
@@ -370,8 +320,6 @@ def gaps(family: str | None = typer.Option(None, "--family", "-f", help="Famille
                                         "(défaut : robustness.gaps_top)."),
          csv: Path | None = typer.Option(None, "--csv", help="Écrit la liste complète dans ce fichier CSV.")):
     """Faits à rechercher en priorité : les données manquantes qui changeraient le plus les conclusions."""
-    from .gaps import family_gaps, gaps_text
-    from .recommend import _params
 
     proj = _project()
     _check_family(proj, family)

@@ -14,9 +14,16 @@ from pathlib import Path
 import typer
 import yaml
 
-from .config import find_root, rel
+from .cli_common import handle_errors
 from .errors import InputError, ValidationFailed
+from .modelio import find_root, rel
+from .printemps_form import export_form as export
+from .printemps_form import import_form
 from .printemps_model import edition_folder, load_edition
+from .printemps_plan import binding_text, outreach, panel_template, plan, precheck
+from .printemps_publish import publish, review
+from .printemps_synthetic import edition_settings
+from .report_run import SEPARATE_NOTEBOOKS, execute_notebook, render_html
 from .safeio import write_text_atomic
 
 app = typer.Typer(help="Printemps citoyen : appel, labellisation, programme, communication, bilan.",
@@ -26,10 +33,6 @@ CATALOGUE = ("benchmark", "printemps", "animations.yml")
 
 
 def _handle(func):
-    from .cli import (
-        handle_errors,  # the main CLI owns the one error handler; imported late to avoid a cycle
-    )
-
     return handle_errors(func)
 
 
@@ -78,7 +81,6 @@ def new_edition(edition: str = typer.Argument(..., help="année de l'édition, p
             _, prev = _loaded(copy_from)
             data = prev.settings.model_dump(mode="json", exclude={"sources"})
         else:
-            from .printemps_synthetic import edition_settings
 
             data = edition_settings(edition)
             data["title"] = f"Printemps citoyen {edition}"
@@ -108,7 +110,6 @@ def validate(edition: str):
 @app.command("export-form")
 def export_form(edition: str, output: Path = typer.Option(None, "--sortie", help="classeur à écrire")):
     """Écrire le formulaire des propositions (classeur .xlsx) à faire remplir."""
-    from .printemps_form import export_form as export
 
     @_handle
     def run():
@@ -122,7 +123,6 @@ def export_form(edition: str, output: Path = typer.Option(None, "--sortie", help
 @app.command("import")
 def import_(edition: str, workbook: Path):
     """Importer le formulaire rempli : tout est vérifié, rien n'est écrit s'il reste une erreur."""
-    from .printemps_form import import_form
 
     @_handle
     def run():
@@ -136,7 +136,6 @@ def import_(edition: str, workbook: Path):
 @app.command("label")
 def label(edition: str):
     """Pré-vérifier les trois critères (repères pour le comité) et écrire la feuille du comité."""
-    from .printemps_plan import panel_template, precheck
 
     @_handle
     def run():
@@ -157,7 +156,6 @@ def label(edition: str):
 
 
 def _plan(edition: str):
-    from .printemps_plan import plan
 
     root, ed = _loaded(edition)
     return root, ed, plan(ed)
@@ -166,7 +164,6 @@ def _plan(edition: str):
 @app.command("plan")
 def plan_cmd(edition: str):
     """Dater les actions labellisées (solveur CP-SAT) et lister les communes sans action."""
-    from .printemps_plan import binding_text, outreach
 
     @_handle
     def run():
@@ -191,7 +188,6 @@ def plan_cmd(edition: str):
 @app.command("publish")
 def publish_cmd(edition: str, pdf: bool = typer.Option(True, help="rendre aussi le livret PDF (A5)")):
     """Écrire le livret (HTML, PDF A5), les pages par commune, l'agenda iCalendar et le CSV des événements."""
-    from .printemps_publish import publish
 
     @_handle
     def run():
@@ -205,7 +201,6 @@ def publish_cmd(edition: str, pdf: bool = typer.Option(True, help="rendre aussi 
 @app.command("review")
 def review_cmd(edition: str, previous: str = typer.Option(None, "--precedente", help="édition de comparaison")):
     """Bilan de l'édition : actions tenues, participants, communes, porteurs, formats."""
-    from .printemps_publish import review
 
     @_handle
     def run():
@@ -221,7 +216,6 @@ def review_cmd(edition: str, previous: str = typer.Option(None, "--precedente", 
 @app.command("rapport")
 def rapport_cmd(edition: str):
     """Exécuter le carnet notebooks/50_printemps_citoyen.py et écrire son rendu HTML (bilan de l'édition)."""
-    from .report import SEPARATE_NOTEBOOKS, execute_notebook, render_html
 
     @_handle
     def run():

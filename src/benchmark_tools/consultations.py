@@ -17,168 +17,17 @@ error names the file, the field, the line, what was expected and what was found.
 from __future__ import annotations
 
 import datetime as _dt
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field, StrictInt, StrictStr
-
-from .config import find_root, load_model, rel
-from .errors import InputError, Problem, ValidationFailed
-from .schema import Profile, Strict
-from .weights import profile_from_ranking
+from .errors import InputError
+from .project import CONSULTATIONS_FOLDER, find_root, load_catalogue
+from .recommend import recommend
+from .schema_rules import LoadedConsultation
+from .textutil import slug
 from .yamlio import dump_yaml
 
-FOLDER = ("benchmark", "consultations")
-
 #: Keys that would hold personal names: refused wherever they appear, with a dedicated message.
-PERSONAL_KEYS = {"nom", "noms", "name", "names", "prenom", "prénom", "prenoms", "prénoms", "participants",
-                 "personnes", "people", "persons", "attendees", "presents", "présents", "contact", "contacts",
-                 "email", "emails", "courriel", "telephone", "téléphone", "interlocuteur", "interlocuteurs"}
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class Constraint(Strict):
-    """A constraint raised by the service, with what it rests on."""
-
-    text: StrictStr = Field(min_length=3)
-    reference: StrictStr = Field(min_length=3)
-
-
-class Consultation(Strict):
-    """``benchmark/consultations/<fichier>.yml``: one meeting with one service."""
-
-    service: StrictStr = Field(min_length=2)
-    date: StrictStr
-    roles_present: list[StrictStr] = Field(min_length=1)
-    ranking: dict[str, StrictInt]
-    rule: Literal["roc", "rank_sum"] = "roc"
-    constraints: list[Constraint] = Field(default_factory=list)
-    open_questions: list[StrictStr] = Field(default_factory=list)
-    notes: StrictStr | None = None
-
-
-@dataclass(frozen=True)
-class LoadedConsultation:
-    file: str
-    data: Consultation
-    profile: Profile
-
-    @property
-    def service(self) -> str:
-        return self.data.service
-
-
-def _slug(text: str) -> str:
-    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "_", s).strip("_") or "service"
-
-
-def _personal_keys(data, path="", loc=()) -> list[tuple[str, tuple]]:
-    """(dotted path, location) of every key meant for a personal name, at any depth."""
-    out = []
-    if isinstance(data, dict):
-        for k, v in data.items():
-            p = f"{path}.{k}" if path else str(k)
-            if str(k).strip().lower() in PERSONAL_KEYS:
-                out.append((p, loc + (k,)))
-            out += _personal_keys(v, p, loc + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            out += _personal_keys(v, f"{path}[{i}]", loc + (i,))
-    return out
-
-
-def _check(obj: Consultation, file: str, doc, dim_ids: list[str]) -> list[Problem]:
-    out = []
-
-    def line(*loc):
-        return doc.line_of(loc) if doc is not None else None
-
-    if not _DATE.match(obj.date):
-        out.append(Problem(file, "date invalide", field="date", line=line("date"), expected="AAAA-MM-JJ",
-                           found=obj.date))
-    else:
-        try:
-            _dt.date.fromisoformat(obj.date)
-        except ValueError:
-            out.append(Problem(file, "date inexistante", field="date", line=line("date"), expected="AAAA-MM-JJ",
-                               found=obj.date))
-    unknown = [d for d in obj.ranking if d not in dim_ids]
-    for d in unknown:
-        out.append(Problem(file, "dimension inconnue dans le classement", field=f"ranking.{d}", line=line("ranking", d),
-                           expected=", ".join(dim_ids), found=d))
-    for d in dim_ids:
-        if d not in obj.ranking:
-            out.append(Problem(file, "dimension non classée", field="ranking", line=line("ranking"),
-                               expected=f"un rang pour « {d} »", found="rien"))
-    for d, r in obj.ranking.items():
-        if r < 1 or r > len(dim_ids):
-            out.append(Problem(file, "rang hors limites", field=f"ranking.{d}", line=line("ranking", d),
-                               expected=f"un entier de 1 à {len(dim_ids)}", found=str(r)))
-    return out
-
-
-def load_consultation(path: Path, root: Path, dim_ids: list[str]) -> tuple[LoadedConsultation | None, list[Problem]]:
-    """Read and check one consultation file; (None, problems) when it is invalid."""
-    file = rel(path, root)
-    from .yamlio import read_yaml
-
-    doc, problems = read_yaml(path, file)
-    if doc is None:
-        return None, problems
-    personal = _personal_keys(doc.data)
-    if personal:
-        return None, problems + [
-            Problem(file, "les noms de personnes ne sont pas enregistrés (données personnelles) : indiquez seulement "
-                    "les fonctions dans « roles_present »", field=p, line=doc.line_of(loc),
-                    expected="aucun champ de nom", found=str(loc[-1])) for p, loc in personal]
-    obj, doc, problems = load_model(path, Consultation, root)
-    if obj is None:
-        return None, problems
-    problems += _check(obj, file, doc, dim_ids)
-    if [p for p in problems if p.severity == "error"]:
-        return None, problems
-    pid = "consultation_" + _slug(obj.service)
-    data = profile_from_ranking(pid, f"Classement du service : {obj.service}", dict(obj.ranking), obj.rule,
-                                viewpoint=f"{obj.service} (réunion du {obj.date})",
-                                rationale="Classement des dimensions donné en réunion.", dimension_ids=dim_ids)
-    return LoadedConsultation(file, obj, Profile.model_validate(data)), problems
-
-
-def load_consultations(root: Path | str | None = None, dim_ids: list[str] | None = None) -> list[LoadedConsultation]:
-    """Every consultation of ``benchmark/consultations/*.yml``, sorted by date then service.
-
-    Raises
-    ------
-    ValidationFailed
-        With every problem of every file (all collected).
-    """
-    root = Path(root) if root else find_root()
-    if dim_ids is None:
-        from .config import load_catalogue
-
-        dim_ids = [d.id for d in load_catalogue(root).dimensions]
-    folder = root.joinpath(*FOLDER)
-    out, problems = [], []
-    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
-        item, probs = load_consultation(path, root, dim_ids)
-        problems += probs
-        if item is not None:
-            out.append(item)
-    if [p for p in problems if p.severity == "error"]:
-        raise ValidationFailed(problems)
-    services = [c.profile.id for c in out]
-    dup = sorted({s for s in services if services.count(s) > 1})
-    # Two meetings with the same service keep their own profile (suffix by date).
-    if dup:
-        out = [LoadedConsultation(c.file, c.data, c.profile.model_copy(
-            update={"id": f"{c.profile.id}_{c.data.date.replace('-', '')}"})) if c.profile.id in dup else c
-            for c in out]
-    return sorted(out, key=lambda c: (c.data.date, c.data.service))
 
 
 def template(service: str, dim_ids: list[str], date: str | None = None) -> str:
@@ -201,15 +50,13 @@ def template(service: str, dim_ids: list[str], date: str | None = None) -> str:
 
 def new_consultation(service: str, root: Path | str | None = None, date: str | None = None) -> Path:
     """Write ``benchmark/consultations/<date>_<service>.yml`` from the template; never overwrite."""
-    from .config import load_catalogue
-
     root = Path(root) if root else find_root()
     if not service.strip():
         raise InputError("nom du service vide : indiquez le service rencontré (par exemple « Direction des finances »).")
     dim_ids = [d.id for d in load_catalogue(root).dimensions]
     text = template(service.strip(), dim_ids, date)
     day = date or _dt.date.today().isoformat()
-    path = root.joinpath(*FOLDER) / f"{day}_{_slug(service)}.yml"
+    path = root.joinpath(*CONSULTATIONS_FOLDER) / f"{day}_{slug(service)}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as fh:
         fh.write(text)
@@ -249,7 +96,6 @@ def check_under_services(project, recommendations, consultations: list[LoadedCon
     The profiles are added to a copy of the project's profile table only for this check; the
     report's own recommendations are not changed.
     """
-    from .recommend import recommend
 
     holds: dict[tuple[str, str], dict[str, bool]] = {}
     titles = {}

@@ -7,7 +7,7 @@
   double counting (step 4 of the JRC ten-step guide for composite indicators).
 
 The catalogue is the :class:`benchmark_tools.schema.Catalogue` returned by
-:func:`benchmark_tools.config.load_catalogue`; a plain mapping read from ``criteria.yml`` is
+:func:`benchmark_tools.project.load_catalogue`; a plain mapping read from ``criteria.yml`` is
 also accepted and validated on the fly.
 """
 
@@ -55,7 +55,7 @@ def _as_catalogue(catalogue) -> Catalogue:
         return catalogue
     if isinstance(catalogue, Mapping):
         return Catalogue.model_validate(catalogue)
-    raise TypeError("catalogue : un Catalogue (config.load_catalogue()) ou le contenu de criteria.yml est attendu.")
+    raise TypeError("catalogue : un Catalogue (project.load_catalogue()) ou le contenu de criteria.yml est attendu.")
 
 
 def _as_sources(sources) -> Sources | None:
@@ -63,7 +63,7 @@ def _as_sources(sources) -> Sources | None:
         return sources
     if isinstance(sources, Mapping):
         return Sources.model_validate(sources)
-    raise TypeError("sources : un objet Sources (config.load_sources()) ou le contenu de sources.yml est attendu.")
+    raise TypeError("sources : un objet Sources (project.load_sources()) ou le contenu de sources.yml est attendu.")
 
 
 def _number(x: float) -> str:
@@ -132,13 +132,13 @@ def criteria_table(catalogue, family: str | None = None, families: Families | No
     Parameters
     ----------
     catalogue : Catalogue or mapping
-        From :func:`benchmark_tools.config.load_catalogue` (or the parsed ``criteria.yml``).
+        From :func:`benchmark_tools.project.load_catalogue` (or the parsed ``criteria.yml``).
     family : str, optional
         When given, applicability, unit and bounds are those of this family (a cousin family
         inherits from its reference family when ``families`` is given). Otherwise the
         applicability column summarises the three main families.
     families : Families, optional
-        From :func:`benchmark_tools.config.load_families`, to resolve cousin families and labels.
+        From :func:`benchmark_tools.project.load_families`, to resolve cousin families and labels.
 
     Returns
     -------
@@ -304,7 +304,6 @@ def calibration_text(cases, catalogue, criterion_id: str, families: Families | N
 
 def calibration_markdown(cases, catalogue, families: Families | None = None) -> str:
     """Calibration tables of every ordinal criterion, for the report's criteria annex (Markdown)."""
-    from .textutil import escape_md
 
     cat = _as_catalogue(catalogue)
     out = ["## Tables de calibration du codage", "",
@@ -406,7 +405,7 @@ def criteria_markdown(
     families : Families, optional
         To resolve cousin families and French labels.
     sources : Sources or mapping, optional
-        From :func:`benchmark_tools.config.load_sources`; when given, a bibliography of the
+        From :func:`benchmark_tools.project.load_sources`; when given, a bibliography of the
         sources cited is appended (citation, URL and verification note).
 
     Returns

@@ -37,9 +37,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .cases import criterion_fact, short_names
 from .errors import InputError
+from .formats import fmt_pct
 from .matrix import NOT_APPLICABLE, DecisionMatrix
+from .pipeline import get_profile
 from .ranking import rank_desc
+from .robustness import monte_carlo_from_settings
+from .scoring import make_batch_scorer, score, score_batch
+from .typology import design_short_name, plot_label
+from .vocabulary import METHOD_LABELS, NORMALISATION_LABELS
 
 SCOPES = ("ranked", "all")
 SCOPE_LABELS_FR = {
@@ -90,7 +97,6 @@ class _AllScoredScorer:
     """
 
     def __init__(self, matrix, profile, settings):
-        from .scoring import make_batch_scorer
 
         inner = make_batch_scorer(matrix, profile, settings)
         self._matrix, self._profile, self._settings = matrix, profile, settings
@@ -101,7 +107,6 @@ class _AllScoredScorer:
         self.normalisations = inner.normalisations
 
     def __call__(self, weights, *, method=None, normalisation=None):
-        from .scoring import score_batch
 
         return score_batch(self._matrix, self._profile, self._settings, weights, method=method,
                            normalisation=normalisation).scores
@@ -130,10 +135,6 @@ def _fmt(x, decimals: int = 3) -> str:
     if isinstance(x, (int, np.integer)) or float(x).is_integer():
         return str(int(x))
     return f"{x:.{decimals}f}".replace(".", ",")
-
-
-def _pct(p: float) -> str:
-    return "—" if not np.isfinite(p) else f"{100 * p:.0f} %"
 
 
 # --------------------------------------------------------------------------- result
@@ -219,13 +220,11 @@ class DesignPosition:
         lines = []
         kind = "Statu quo" if self.status_quo else "Dispositif candidat"
         lines.append(f"{kind} « {self.design_name} » — famille « {self.family_label} ».")
-        from .aggregate import METHOD_LABELS_FR
-        from .normalize import NORMALISATION_LABELS_FR
 
-        lines.append(f"Profil « {self.profile_label} », méthode « {METHOD_LABELS_FR.get(self.method, self.method)} », "
-                     f"normalisation « {NORMALISATION_LABELS_FR.get(self.normalisation, self.normalisation)} ».")
-        lines.append(f"Couverture du codage ex ante : {_pct(self.coverage)} des critères applicables "
-                     f"(seuil de classement : {_pct(self.coverage_threshold)}).")
+        lines.append(f"Profil « {self.profile_label} », méthode « {METHOD_LABELS.get(self.method, self.method)} », "
+                     f"normalisation « {NORMALISATION_LABELS.get(self.normalisation, self.normalisation)} ».")
+        lines.append(f"Couverture du codage ex ante : {fmt_pct(self.coverage)} des critères applicables "
+                     f"(seuil de classement : {fmt_pct(self.coverage_threshold)}).")
         if self.rank > 0:
             lines.append(f"Score nominal : {_fmt(self.score)} ; rang {self.rank} sur {self.n_compared} "
                          f"— périmètre : {SCOPE_LABELS_FR[self.scope]}.")
@@ -243,7 +242,7 @@ class DesignPosition:
                 f"Rang probable (Monte Carlo sur les poids, {self.n_draws} tirages, graine {self.seed}) : "
                 f"entre {_fmt(self.rank_p05)} et {_fmt(self.rank_p95)} (5–95 %), rang médian "
                 f"{_fmt(self.rank_median)} ; probabilité d'être parmi les {self.top_k} premiers : "
-                f"{_pct(self.p_top_k)}.")
+                f"{fmt_pct(self.p_top_k)}.")
         g = self.marginal_gains
         pos = g[g["gain de score"] > 0]
         if len(pos):
@@ -295,11 +294,6 @@ def position_design(project, design_id: str, profile: str | None = None, method:
     -------
     DesignPosition
     """
-    from .cases import criterion_fact
-    from .pipeline import get_profile
-    from .robustness import monte_carlo_from_settings
-    from .scoring import make_batch_scorer, score
-    from .typology import design_short_name, short_names
 
     design = _get_design(project, design_id)
     st = project.settings
@@ -319,11 +313,11 @@ def position_design(project, design_id: str, profile: str | None = None, method:
         if res.ranked[d] and n_other_ranked >= top_k:
             scope = "ranked"
             reason = (f"{n_other_ranked} autres cas atteignent le seuil de couverture de "
-                      f"{_pct(threshold)} : le classement du moteur est utilisé.")
+                      f"{fmt_pct(threshold)} : le classement du moteur est utilisé.")
         else:
             scope = "all"
             reason = (f"seuls {n_other_ranked} autres cas de la famille atteignent le seuil de couverture "
-                      f"de {_pct(threshold)} (il en faudrait au moins {top_k}) ; la comparaison porte donc "
+                      f"de {fmt_pct(threshold)} (il en faudrait au moins {top_k}) ; la comparaison porte donc "
                       "sur tous les cas notés, dont le score repose parfois sur peu de critères.")
     else:
         reason = f"choisi par l'utilisateur ({SCOPE_LABELS_FR[scope]})."
@@ -339,9 +333,7 @@ def position_design(project, design_id: str, profile: str | None = None, method:
     nominal = ranks.astype(float)
     nominal[nominal == 0] = np.nan
     fam_cases = [cases_by_id[c] for c in matrix.case_ids if c in cases_by_id]
-    shorts = dict(zip([c.id for c in fam_cases],
-                      short_names([c.id for c in fam_cases], [c.territory for c in fam_cases],
-                                  [c.family for c in fam_cases]), strict=True))
+    shorts = short_names(fam_cases)
     shorts[design.id] = design_short_name(design.name)
     table = pd.DataFrame({
         "cas": list(matrix.case_names),
@@ -461,7 +453,7 @@ def design_report_text(project, design_id: str, **kwargs) -> str:
         interval = ("" if not np.isfinite(r["rang P5"]) else
                     f" [P5–P95 : {_fmt(r['rang P5'])}–{_fmt(r['rang P95'])}]")
         out.append(f"{mark}{_fmt(r['rang']):>3}  {_fmt(r['score'])}  {r['cas']}{interval}"
-                   f"  (couverture {_pct(r['couverture'])})")
+                   f"  (couverture {fmt_pct(r['couverture'])})")
     out += ["", "→ : le dispositif candidat ; R : dispositif rennais existant.", ""]
     g = pos.marginal_gains
     if len(g):
@@ -503,7 +495,6 @@ def positioning_figure(position, design_id: str | None = None, ax=None, **kwargs
     """
     import matplotlib.pyplot as plt
 
-    from .typology import plot_label
 
     if not isinstance(position, DesignPosition):
         if design_id is None:

@@ -30,19 +30,22 @@ import numpy as np
 import pandas as pd
 import pydantic
 
-from . import aggregate as agg
 from . import robustness as rb
+from . import typology as ty
 from .analysis import FamilyAnalysis
 from .cases import case_sheet_markdown
-from .config import pydantic_problems, rel
 from .criteria import redundancy
 from .errors import InputError
-from .normalize import NORMALISATION_LABELS_FR, NORMALISATIONS
+from .formats import fmt_number, fmt_pct
+from .modelio import pydantic_problems, rel
 from .pipeline import family_matrix, ranking_table
+from .plots import dimension_heatmap, rank_interval_plot, style
+from .report_html import html_table
 from .schema import Profile
 from .scoring import ScoreResult, make_batch_scorer, score
-from .textutil import escape_html, escape_md, fmt_number, fmt_pct
+from .textutil import escape_html, escape_md
 from .validate import check_profile
+from .vocabulary import METHOD_LABELS, METHODS, NORMALISATION_LABELS, NORMALISATIONS
 from .weights import write_profile
 from .yamlio import YamlDocument
 
@@ -67,7 +70,6 @@ def _message_figure(text: str):
     """A small figure that only says why there is nothing to draw."""
     import matplotlib.pyplot as plt
 
-    from .plots import style
 
     style()
     fig, ax = plt.subplots(figsize=(7.2, 0.9))
@@ -84,8 +86,8 @@ class WeightExplorer:
 
     Parameters
     ----------
-    project : validate.Project
-        The loaded project (:func:`benchmark_tools.validate.load_project`).
+    project : project.Project
+        The loaded project (:func:`benchmark_tools.project.load_project`).
     family : str, optional
         Family ranked (default: the first family of ``report.yml`` that has cases).
     profile : str, optional
@@ -161,9 +163,9 @@ class WeightExplorer:
 
     def set_method(self, method: str) -> None:
         """Change the aggregation method across dimensions."""
-        if method not in agg.METHODS:
+        if method not in METHODS:
             raise InputError(f"Méthode d'agrégation inconnue : « {method} » "
-                             f"(attendu parmi : {', '.join(agg.METHODS)}).")
+                             f"(attendu parmi : {', '.join(METHODS)}).")
         self.method = method
         self._result = None
 
@@ -245,7 +247,6 @@ class WeightExplorer:
 
     def heatmap_figure(self):
         """Cases × dimensions heatmap of the dimension scores, in ranking order."""
-        from .plots import dimension_heatmap
 
         title = f"Scores par dimension — {self.project.families.label(self.family, plural=True)}"
         return dimension_heatmap(self.result(), self.dimension_labels, title=title)
@@ -267,7 +268,6 @@ class WeightExplorer:
 
     def rank_interval_figure(self):
         """Rank intervals (5–95 %) of the ranked cases under random weights around the current ones."""
-        from .plots import rank_interval_plot
 
         mc = self.monte_carlo()
         if mc is None:
@@ -368,7 +368,6 @@ class WeightExplorer:
         import ipywidgets as w
         from IPython.display import HTML, display
 
-        from .reporting import html_table
 
         wide = {"description_width": "16em"}
         sliders = {
@@ -379,9 +378,9 @@ class WeightExplorer:
         }
         profile_dd = w.Dropdown(options=self._profile_options(), value=self.profile_id,
                                 description="Profil", style=wide)
-        method_dd = w.Dropdown(options=[(agg.METHOD_LABELS_FR[m], m) for m in agg.METHODS],
+        method_dd = w.Dropdown(options=[(METHOD_LABELS[m], m) for m in METHODS],
                                value=self.method, description="Méthode", style=wide)
-        norm_dd = w.Dropdown(options=[(NORMALISATION_LABELS_FR[n], n) for n in NORMALISATIONS],
+        norm_dd = w.Dropdown(options=[(NORMALISATION_LABELS[n], n) for n in NORMALISATIONS],
                              value=self.normalisation, description="Normalisation", style=wide)
         family_dd = w.Dropdown(options=[(self.project.families.label(f, plural=True), f) for f in self.family_ids],
                                value=self.family, description="Famille", style=wide)
@@ -407,7 +406,7 @@ class WeightExplorer:
                 weights_html.value = f"<p><b>Poids normalisés</b> : {escape_html(self.weights_caption())}</p>"
                 res = self.result()
                 caption = (f"Classement — profil « {self.profile_id} »" + (" modifié" if self.modified else "")
-                           + f", {agg.METHOD_LABELS_FR[self.method]}")
+                           + f", {METHOD_LABELS[self.method]}")
                 with out_table:
                     display(HTML(html_table(ranking_table(res), caption).html))
                 with out_heat:
@@ -585,7 +584,7 @@ class CaseExplorer:
 
     Parameters
     ----------
-    project : validate.Project
+    project : project.Project
     """
 
     def __init__(self, project):
@@ -610,11 +609,6 @@ class CaseExplorer:
 
     def _typology_result(self):
         if self._typology is None and self._typology_failed is None:
-            try:
-                from . import typology as ty
-            except ImportError:
-                self._typology_failed = "module de typologie indisponible"
-                return None
             try:
                 self._typology = ty.typology(self.project)
             except (InputError, ValueError) as exc:
@@ -704,7 +698,7 @@ def normalised_values(project, families: Sequence[str] | None = None,
 
     Parameters
     ----------
-    project : validate.Project
+    project : project.Project
     families : list of str, optional
         Default: every family that has cases.
     normalisation : str

@@ -36,19 +36,18 @@ import json
 import math
 from pathlib import Path
 
-from .consultations import load_consultations
-from .normalize import NORMALISATION_LABELS_FR
+from .cases import short_names
 from .pipeline import family_matrix
-from .reporting import short_names
+from .project import load_consultations
 from .safeio import write_text_atomic
 from .scoring import score
+from .vocabulary import METHOD_LABELS, NORMALISATION_LABELS
 
 #: The file written beside the report.
 EXPLORER_FILE = "explorateur.html"
 ASSETS = Path(__file__).parent / "templates" / "explorateur"
 #: Aggregations the page recomputes (the others need every pair of cases: report only).
 PAGE_METHODS = ("arithmetic", "geometric")
-METHOD_LABELS = {"arithmetic": "Moyenne arithmétique pondérée", "geometric": "Moyenne géométrique pondérée"}
 
 
 def _num(x) -> float | None:
@@ -111,9 +110,9 @@ def explorer_payload(project, params) -> dict:
                       "criterion_weights": {k: float(v) for k, v in p.criterion_weights.items()}}
                      for p, label in profiles],
         "families": [_family_payload(project, f, normalisations, default_profile) for f in families],
-        "methods": [{"id": m, "label": METHOD_LABELS[m]} for m in PAGE_METHODS],
+        "methods": [{"id": m, "label": METHOD_LABELS[m][:1].upper() + METHOD_LABELS[m][1:]} for m in PAGE_METHODS],
         "normalisations": normalisations,
-        "normalisation_labels": {nm: NORMALISATION_LABELS_FR.get(nm, nm) for nm in normalisations},
+        "normalisation_labels": {nm: NORMALISATION_LABELS.get(nm, nm) for nm in normalisations},
         "defaults": {"profile": params.profile,
                      "method": params.method if params.method in PAGE_METHODS else PAGE_METHODS[0],
                      "normalisation": params.normalisation, "family": families[0] if families else None},

@@ -25,14 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .formats import fmt_number, fmt_pct
 from .joint import JointScorer, draw_joint
+from .project import load_recommendation_config, load_territory
 from .ranking import rank_desc
-from .textutil import fmt_number
-
-
-def fmt_pct(x: float) -> str:
-    """A share as a French percentage (« 25 % »)."""
-    return f"{fmt_number(100 * float(x), 0)}\u00a0%"
+from .recommend import _evidence_for, _params, _run_rules, family_evidence, leader_group_counts
 
 # Methods whose score of a case depends only on that case's dimension scores.
 _SEPARABLE = ("arithmetic", "geometric")
@@ -165,15 +162,6 @@ def family_gaps(project, family: str, params=None) -> GapsResult:
     leader group, kept when retained in at least ``robustness.priority_min_share`` of the draws
     (leader group of each draw recomputed). Rule evaluations are cached by leader group.
     """
-    from .recommend import (
-        _evidence_for,
-        _params,
-        _run_rules,
-        family_evidence,
-        leader_group_counts,
-        load_recommendation_config,
-        load_territory,
-    )
 
     rp = _params(project, params)
     settings = project.settings

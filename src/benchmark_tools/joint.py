@@ -35,12 +35,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import aggregate as agg
 from . import robustness as rb
 from . import scoring
 from .matrix import DecisionMatrix
-from .normalize import NORMALISATIONS
+from .normalize import NORMALISERS
 from .ranking import rank_desc
+from .vocabulary import METHODS, NORMALISATIONS
 
 PRIORS = ("family", "uniform", "none")
 PRIOR_LABELS = {
@@ -137,7 +137,7 @@ def missing_model(matrix: DecisionMatrix, normalised: np.ndarray, reference: np.
         cand[: len(r), j] = r
     stacked = np.vstack([np.asarray(matrix.values, dtype=float), cand])
     ref = np.concatenate([np.asarray(reference, dtype=bool), np.zeros(lmax, dtype=bool)])
-    uni = NORMALISATIONS[normalisation](stacked, types=matrix.types, directions=matrix.directions,
+    uni = NORMALISERS[normalisation](stacked, types=matrix.types, directions=matrix.directions,
                                          goalposts=matrix.goalposts, reference=ref)[n:]
     cols, fallback = [], []
     for j in range(m):
@@ -181,9 +181,9 @@ class JointScorer:
         self.nominal = scoring.make_batch_scorer(matrix, profile, settings)
         self.prep = scoring._prepare(matrix, settings)
         sc = settings.scoring
-        self.method = scoring._check_name(method, sc.default_method, agg.METHODS, "Méthode d'agrégation")
+        self.method = scoring._check_name(method, sc.default_method, METHODS, "Méthode d'agrégation")
         self.normalisation = scoring._check_name(normalisation, sc.default_normalisation,
-                                                 tuple(NORMALISATIONS), "Normalisation")
+                                                 NORMALISATIONS, "Normalisation")
         self.matrix = matrix
         self.case_ids = list(matrix.case_ids)
         self.dimension_ids = list(matrix.dimension_ids)

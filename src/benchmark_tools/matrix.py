@@ -33,6 +33,8 @@ import pandas as pd
 
 from benchmark_tools.errors import InputError
 
+from .cases import criterion_values
+
 
 class Status(IntEnum):
     """Status code of one cell of the matrix."""
@@ -279,7 +281,6 @@ class DecisionMatrix:
         InputError
             When no case belongs to the family.
         """
-        from benchmark_tools.cases import criterion_values  # lead's module; imported late
 
         chosen = [c for c in cases if c.family == family]
         if not chosen:

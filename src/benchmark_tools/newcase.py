@@ -10,7 +10,7 @@ import yaml
 
 from .errors import InputError
 from .safeio import write_text_atomic
-from .schema import DESIGN_FIELDS, OUTCOME_FIELDS
+from .vocabulary import DESIGN_FIELDS, OUTCOME_FIELDS
 
 _FIELD_HELP = {
     "envelope": "enveloppe (nombre, dans la devise)", "envelope_period_years": "années couvertes par l'enveloppe",

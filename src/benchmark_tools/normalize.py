@@ -135,28 +135,21 @@ def rank(values, *, types, directions, goalposts=None, reference=None) -> np.nda
     return np.where(np.isnan(x), np.nan, r)
 
 
-#: Registry of normalisations, by the name used in settings and reports.
-NORMALISATIONS: dict[str, Normalisation] = {
+#: Registry of normalisations, keyed by :data:`benchmark_tools.vocabulary.NORMALISATIONS`.
+NORMALISERS: dict[str, Normalisation] = {
     "goalposts": goalposts,
     "minmax": minmax,
     "zscore": zscore,
     "rank": rank,
 }
 
-#: French labels for tables and captions.
-NORMALISATION_LABELS_FR: dict[str, str] = {
-    "goalposts": "bornes fixes (niveau / 4 ; min–max sur les bornes du critère)",
-    "minmax": "min–max sur les cas classés",
-    "zscore": "score z (loi normale) sur les cas classés",
-    "rank": "rangs fractionnaires parmi les cas classés",
-}
 
 
 def vector(values, *, directions=None, reference=None) -> np.ndarray:
     """Vector normalisation ``x / ‖x‖`` per column (for the flat TOPSIS of the literature).
 
     Not oriented (a "lower is better" column keeps its direction; TOPSIS flips its ideal
-    instead), hence not in :data:`NORMALISATIONS`. ``directions`` is ignored.
+    instead), hence not in :data:`NORMALISERS`. ``directions`` is ignored.
     """
     x = np.asarray(values, dtype=float)
     ref = _reference_rows(x, reference)

@@ -26,11 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .consultations import check_under_services
+from .formats import fmt_meur, fmt_number
 from .htmlsafe import drop_attachments, link, pdf_url_fetcher, text
-from .recommend import HORIZON_LABELS, HORIZONS
+from .project import load_consultations, load_territory
+from .recommend import recommend_all
+from .report_html import Html
 from .scenarios import FamilyScenarios, all_scenarios, scenario_rows
-from .sizing import Sizing, fmt_meur, size_recommendations
-from .textutil import fmt_number
+from .sizing import QUARTILE_LABELS, Sizing, size_recommendations
+from .vocabulary import HORIZON_LABELS, HORIZONS
 
 NOTE_STEM = "note_de_synthese"
 REPORT_PDF = "preconisations.pdf"
@@ -222,8 +226,6 @@ def build_note(project, params=None, recommendations=None, territory=None, consu
     consultations : list of LoadedConsultation, optional
         Default: the files of ``benchmark/consultations/``.
     """
-    from .consultations import check_under_services, load_consultations
-    from .recommend import load_territory, recommend_all
 
     params = params or project.report
     territory = territory or load_territory(project.root)
@@ -323,7 +325,6 @@ def figure_rows(content: NoteContent) -> list[list[str]]:
 
 
 def sizing_rows(content: NoteContent, family: str | None = None) -> list[list[str]]:
-    from .sizing import QUARTILE_LABELS
 
     rows = [["Famille", "Grandeur", "Repère", "Valeur", "Formule", "Sources"]]
     labels = {f: fs.family_label for f, fs in content.scenarios.items()}
@@ -374,7 +375,6 @@ def report_sections(content: NoteContent) -> list:
 
     The scenario tables and the priorities are the very rows of the note.
     """
-    from .reporting import Html
 
     out = [Html('<h3 id="montants-rennes">Les préconisations chiffrées pour Rennes Métropole</h3>'),
            Html("<p>Chaque fourchette observée est traduite dans les grandeurs de la Métropole, avec sa formule et "

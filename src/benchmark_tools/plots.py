@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
+from .matrix import Status
+
 TEAL = "#0b7a75"
 NAVY = "#0b3d5c"
 ORANGE = "#c77700"
@@ -175,7 +177,6 @@ def sobol_bars(sobol, title: str | None = None):
 def coverage_map(matrix, codes: list[str] | None = None, title: str | None = None, names: dict[str, str] | None = None):
     """Which criteria have a value for each case: value / missing / not applicable."""
     style()
-    from .matrix import Status
 
     st = np.asarray(matrix.status)
     code = np.select([st == Status.VALUE, st == Status.MISSING], [2, 1], 0)

@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from .config import rel
 from .errors import Problem, ValidationFailed
+from .modelio import rel
 from .printemps_model import (
     HOLDER_TYPES,
     Edition,

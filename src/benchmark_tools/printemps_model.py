@@ -26,8 +26,8 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from .config import load_model, rel
 from .errors import Problem
+from .modelio import load_model, rel
 from .schema import ID_PATTERN, Fact, Strict
 
 COMMUNES_FILE = ("benchmark", "territory", "communes_rennes_metropole.yml")

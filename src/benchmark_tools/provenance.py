@@ -24,22 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 import pandas as pd
 
 from .errors import Problem, short
-from .schema import (
-    DESIGN_FIELDS,
-    IDENTITY_FACTS,
-    OUTCOME_FIELDS,
-    POLICY_GRADES,
-    Case,
-    Fact,
-    SourcePolicy,
-)
+from .schema import POLICY_GRADES, Case, Fact, SourcePolicy
+from .vocabulary import DESIGN_FIELDS, IDENTITY_FACTS, OUTCOME_FIELDS
 
 Grade = Literal["primaire", "presse", "secondaire", "refuse", "citation"]
 
@@ -126,30 +118,17 @@ def classify(source: str, policy: SourcePolicy) -> SourceGrade:
     return SourceGrade(hit[0], host, hit[1], True)
 
 
-_POLICIES: dict[Path, SourcePolicy] = {}
-
-
-def project_policy(root: Path | None = None) -> SourcePolicy:
-    """The policy of the project at ``root`` (found from the current directory by default), cached."""
-    from .config import find_root, load_source_policy
-
-    root = Path(root or find_root()).resolve()
-    if root not in _POLICIES:
-        _POLICIES[root] = load_source_policy(root)
-    return _POLICIES[root]
-
-
-def grade(url: str, policy: SourcePolicy | None = None) -> Grade:
+def grade(url: str, policy: SourcePolicy) -> Grade:
     """The grade of a source: ``primaire``, ``presse``, ``secondaire``, ``refuse`` or ``citation``.
 
     Parameters
     ----------
     url : str
         A URL as stored in a case file, or a citation (then ``citation``).
-    policy : SourcePolicy, optional
-        Default: the project's ``benchmark/sources_policy.yml``.
+    policy : SourcePolicy
+        The project's ``benchmark/sources_policy.yml`` (``project.source_policy``).
     """
-    return classify(url, policy or project_policy()).grade  # type: ignore[return-value]
+    return classify(url, policy).grade  # type: ignore[return-value]
 
 
 def split_sources(source: str | None) -> list[str]:
@@ -272,42 +251,3 @@ def check_policy(policy: SourcePolicy, file: str) -> list[Problem]:
     return out
 
 
-def validate_sources(proj) -> list[Problem]:
-    """The hook called by :func:`benchmark_tools.validate.validate_project`.
-
-    Loads ``benchmark/sources_policy.yml`` (problems collected, never raised), keeps it on the
-    project as ``proj.source_policy`` and checks every case's sources.
-    """
-    from .config import load_model, rel
-
-    path = proj.root / "benchmark" / POLICY_FILE
-    if not path.exists():
-        return []  # a project without a policy: no grading (older projects, minimal test projects)
-    policy, _, problems = load_model(path, SourcePolicy, proj.root)
-    if policy is None:
-        return problems
-    proj.source_policy = policy
-    files = {cid: rel(p, proj.root) for cid, p in proj.case_files.items()}
-    return problems + check_policy(policy, rel(path, proj.root)) + check_sources(proj.cases, files, policy)
-
-
-def validate_evidence(proj) -> list[Problem]:
-    """The evidence rules, called once by :func:`benchmark_tools.validate.validate_project`.
-
-    - sets the edition tolerance of derived values from ``settings.evidence``;
-    - grades every cited source (:func:`validate_sources`);
-    - warns on each case under ``scoring.coverage_threshold`` (with the criteria still empty).
-    """
-    from .cases import low_coverage_problems, set_edition_tolerance
-    from .config import rel
-
-    problems: list[Problem] = []
-    if proj.settings is not None:
-        set_edition_tolerance(proj.settings.evidence.edition_tolerance_years)
-    problems += validate_sources(proj)
-    if proj.settings is not None and proj.catalogue is not None and proj.families is not None:
-        files = {cid: rel(p, proj.root) for cid, p in proj.case_files.items()}
-        cases = [c for c in proj.cases if c.family in proj.families.ids]
-        problems += low_coverage_problems(cases, proj.catalogue, proj.families,
-                                          proj.settings.scoring.coverage_threshold, files)
-    return problems

@@ -23,521 +23,46 @@ hidden constant except the closed vocabularies.
 
 from __future__ import annotations
 
-import difflib
-import math
-import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import (
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-    model_validator,
-)
 
 from .cases import criterion_fact, derived_fact
-from .config import find_root, load_model, rel
-from .errors import InputError, Problem, ValidationFailed, short
-from .schema import DESIGN_FIELDS, YEAR_PATTERN, Case, ReportParams
-from .textutil import escape_md, fmt_number
-
-TERRITORY_FILE = ("benchmark", "territory", "rennes_metropole.yml")
-RULES_FILE = ("benchmark", "recommendations.yml")
-
-RULE_TYPES = ("baseline_below_leaders", "leaders_above_rest", "baseline_missing_practice",
-              "leaders_share_at_least", "parameter_range")
-CRITERION_RULES = ("baseline_below_leaders", "leaders_above_rest")
-
-HORIZONS = ("court", "moyen", "long")
-HORIZON_LABELS = {"court": "Court terme", "moyen": "Moyen terme", "long": "Long terme"}
-
-_COMMON_PLACEHOLDERS = {"famille", "n_leaders", "cases", "baseline_name", "territory_value", "population"}
-PLACEHOLDERS: dict[str, set[str]] = {
-    "baseline_below_leaders": {"criterion", "baseline", "baseline_raw", "leaders_q1", "leaders_median",
-                               "leaders_q3", "leaders_median_raw", "share_above", "n", "target_level"},
-    "leaders_above_rest": {"criterion", "leaders_median", "rest_median", "gap", "n", "n_rest", "baseline",
-                           "leaders_median_raw", "rest_median_raw", "target_level"},
-    "baseline_missing_practice": {"parameter", "practice", "share", "k", "n", "baseline_value"},
-    "leaders_share_at_least": {"parameter", "practice", "share", "k", "n", "rest_share", "n_rest",
-                               "baseline_value"},
-    "parameter_range": {"parameter", "q1", "median", "q3", "n", "baseline_value",
-                        "all_q1", "all_median", "all_q3", "n_all"},
-}
-
-
-# --------------------------------------------------------------------------- design parameters
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A design parameter the rules may name: how to read it from a case and show it."""
-
-    name: str
-    label_fr: str
-    kind: str  # number | bool | list | vocab
-    unit: str = ""
-    decimals: int = 0
-    monetary: bool = False
-    vocabulary: tuple[str, ...] = ()
-
-
-def _vocab(name):
-    extra = DESIGN_FIELDS[name][1]
-    return tuple(extra) if extra else ()
-
-
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
-    Parameter("per_inhabitant_per_year", "Enveloppe par habitant et par an", "number", "€", 2, monetary=True),
-    Parameter("envelope", "Enveloppe de l'édition ou de la période", "number", "€", 0, monetary=True),
-    Parameter("envelope_period_years", "Durée couverte par l'enveloppe", "number", "ans", 0),
-    Parameter("share_of_investment_budget", "Part du budget d'investissement", "number", "%", 1),
-    Parameter("project_cap", "Plafond par projet", "number", "€", 0, monetary=True),
-    Parameter("project_min", "Plancher par projet", "number", "€", 0, monetary=True),
-    Parameter("funding_rate", "Taux de financement de base", "number", "%", 0),
-    Parameter("funding_rate_max", "Taux maximal avec bonifications", "number", "%", 0),
-    Parameter("own_contribution_min", "Autofinancement minimum du porteur", "number", "%", 0),
-    Parameter("min_age_vote", "Âge minimum pour voter", "number", "ans", 0),
-    Parameter("min_age_propose", "Âge minimum pour proposer", "number", "ans", 0),
-    Parameter("voting_channels", "Canaux de vote", "list", vocabulary=_vocab("voting_channels")),
-    Parameter("voting_channels_count", "Nombre de canaux de vote", "number", "", 0),
-    Parameter("proposer_types", "Types de porteurs admis", "list", vocabulary=_vocab("proposer_types")),
-    Parameter("climate_focus", "Dédié à la transition écologique", "bool"),
-    Parameter("nationality_condition", "Condition de nationalité", "bool"),
-    Parameter("frequency", "Fréquence (calendrier)", "vocab", vocabulary=_vocab("frequency")),
-    Parameter("delivery_tracking_level", "Niveau de suivi public de la réalisation (grille 0–4)", "number",
-              "niveau", 0),
-]}
-
-_ITEM_LABELS = {
-    "en_ligne": "en ligne", "urne": "urne (papier)", "reunion_publique": "réunion publique", "sms": "SMS",
-    "mairie": "en mairie", "mobile": "urne mobile", "ecoles": "dans les écoles",
-    "conseils_de_quartier": "conseils de quartier", "etablissements_scolaires": "établissements scolaires",
-    "coproprietes": "copropriétés", "ess": "structures de l'ESS",
-}
-
-
-def item_label(item) -> str:
-    return _ITEM_LABELS.get(str(item), str(item))
-
-
-# --------------------------------------------------------------------------- French numbers
-
-
-def _fr(x: float | None, decimals: int = 0, unit: str = "") -> str:
-    """French number; NaN/None → « non documenté »."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "non documenté"
-    if unit == "%":
-        return fmt_number(float(x), decimals) + "\u00a0%"
-    if unit == "ans":
-        return fmt_number(float(x), decimals) + "\u00a0ans"
-    if unit == "niveau":
-        return "niveau " + fmt_number(float(x), decimals)
-    return fmt_number(float(x), decimals, unit)
-
-
-def _share(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "non documenté"
-    return fmt_number(100 * float(x), 0) + "\u00a0%"
-
-
-def parse_french_number(text: str) -> float:
-    """The first number of a French-formatted text (tests, round trips): « 1 234,5 € » → 1234.5."""
-    m = re.search(r"-?\d[\d\u202f\u00a0 ]*(?:,\d+)?", text)
-    if not m:
-        raise ValueError(f"aucun nombre dans {text!r}")
-    return float(re.sub(r"[\u202f\u00a0 ]", "", m.group(0)).replace(",", "."))
-
-
-# --------------------------------------------------------------------------- territory profile
-
-
-from .schema import Strict as _Strict  # noqa: E402 - the same strict base as every other file model
-
-TerritoryValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[StrictStr]]  # noqa: UP007 - same form as schema.Value
-
-
-class TerritoryFact(_Strict):
-    """One sourced fact of the territory profile (the value is required: no source, no fact)."""
-
-    value: TerritoryValue
-    year: StrictInt | StrictStr
-    source: StrictStr
-    confidence: Literal["documented", "derived", "coded"]
-    note: StrictStr | None = None
-    alternatives: list[TerritoryFact] = Field(default_factory=list)
-
-
-TerritoryFact.model_rebuild()
-
-
-class TerritoryInstrument(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: StrictStr
-    family: StrictStr
-    case_id: StrictStr | None = None
-    owner: StrictStr | None = None
-    facts: dict[str, TerritoryFact]
-
-
-class TerritoryConstraint(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: StrictStr
-    kind: Literal["institutionnel", "juridique", "capacite", "financier"]
-    facts: dict[str, TerritoryFact]
-
-
-class Territory(_Strict):
-    """The territory profile of ``benchmark/territory/rennes_metropole.yml``."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: StrictStr
-    level: Literal["commune", "epci", "departement", "region", "etat", "autre"]
-    summary: StrictStr
-    facts: dict[str, TerritoryFact]
-    instruments: list[TerritoryInstrument] = Field(default_factory=list)
-    constraints: list[TerritoryConstraint] = Field(default_factory=list)
-    gaps: list[StrictStr] = Field(default_factory=list)
-
-    def fact(self, path: str) -> TerritoryFact | None:
-        """A fact by path: ``communes`` (top level), ``<instrument id>.<fact>`` or ``<constraint id>.<fact>``."""
-        if "." not in path:
-            return self.facts.get(path)
-        owner, name = path.split(".", 1)
-        for group in (self.instruments, self.constraints):
-            for obj in group:
-                if obj.id == owner:
-                    return obj.facts.get(name)
-        return None
-
-
-_URL = re.compile(r"^https?://\S+$")
-_SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]`|]+$")
-
-
-def _check_territory_fact(f: TerritoryFact, file: str, path: str, line) -> list[Problem]:
-    out = []
-    if not _URL.match(f.source.strip()):
-        out.append(Problem(file, "source : une URL publique est attendue", field=path + ".source", line=line,
-                           expected="https://…", found=short(f.source)))
-    if not YEAR_PATTERN.match(str(f.year)):
-        out.append(Problem(file, "année invalide", field=path + ".year", line=line,
-                           expected="une année (2023) ou une période (2024-2026)", found=short(f.year)))
-    if f.confidence in ("derived", "coded") and not (f.note or "").strip():
-        out.append(Problem(file, f"note obligatoire pour une valeur « {f.confidence} »", field=path + ".note",
-                           line=line, expected="la formule ou la preuve citée", found="rien"))
-    for i, alt in enumerate(f.alternatives):
-        out += _check_territory_fact(alt, file, f"{path}.alternatives[{i}]", line)
-    return out
-
-
-def load_territory(root: Path | str | None = None) -> Territory:
-    """Load and check the territory profile; raise :class:`ValidationFailed` with French problems.
-
-    Checks: the schema (unknown keys are errors), each fact's source (URL), year and note,
-    unique ids, known families (``families.yml``) and, for ``case_id``, an existing case file.
-    """
-    root = Path(root) if root else find_root()
-    path = root.joinpath(*TERRITORY_FILE)
-    file = rel(path, root)
-    obj, doc, problems = load_model(path, Territory, root)
-    if obj is None:
-        raise ValidationFailed(problems or [Problem(file, "fichier illisible")])
-
-    def line(*loc):
-        return doc.line_of(loc) if doc is not None else None
-
-    for name, f in obj.facts.items():
-        problems += _check_territory_fact(f, file, f"facts.{name}", line("facts", name))
-    fam_ids = None
-    try:
-        from .config import load_families
-        fam_ids = load_families(root).ids
-    except ValidationFailed:
-        pass
-    seen: set[str] = set()
-    for key, group in (("instruments", obj.instruments), ("constraints", obj.constraints)):
-        for i, item in enumerate(group):
-            base = f"{key}[{i}]"
-            if item.id in seen:
-                problems.append(Problem(file, "identifiant en double", field=base + ".id", line=line(key, i, "id"),
-                                        expected="un identifiant unique", found=item.id))
-            seen.add(item.id)
-            for name, f in item.facts.items():
-                problems += _check_territory_fact(f, file, f"{base}.facts.{name}", line(key, i, "facts", name))
-            if key == "instruments":
-                if fam_ids is not None and item.family not in fam_ids:
-                    hint = difflib.get_close_matches(item.family, fam_ids, n=1)
-                    problems.append(Problem(file, "famille inconnue" + (f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""),
-                                            field=base + ".family", line=line(key, i, "family"),
-                                            expected=", ".join(fam_ids), found=item.family))
-                if item.case_id and not list((root / "data" / "cases").glob(f"*/{item.case_id}.yml")):
-                    # A warning, not an error: a renamed case must not block every command, but the
-                    # comparison with Rennes' current value will be missing until the link is fixed.
-                    problems.append(Problem(file, "cas introuvable dans data/cases : la comparaison avec ce "
-                                            "dispositif rennais sera absente", field=base + ".case_id",
-                                            line=line(key, i, "case_id"), expected="l'identifiant d'un cas existant",
-                                            found=item.case_id, severity="warning"))
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise ValidationFailed(problems)
-    return obj
-
+from .designs import position_design
+from .errors import InputError
+from .formats import fmt_number, fmt_quantity, fmt_share
+from .htmlsafe import safe_url
+from .joint import PRIOR_LABELS, joint_from_settings
+from .matrix import DecisionMatrix
+from .pipeline import get_profile
+from .project import load_recommendation_config, load_territory
+from .schema import Case, ReportParams
+from .schema_rules import Practice, RecommendationConfig, Rule, Territory
+from .scoring import score
+from .textutil import escape_md
+from .vocabulary import CRITERION_RULES, HORIZON_LABELS, HORIZONS, PARAMETERS, Parameter, item_label
 
 # --------------------------------------------------------------------------- rules configuration
 
 
-class Practice(_Strict):
-    """What counts as having a practice: exactly one operator."""
-
-    equals: StrictBool | StrictInt | StrictFloat | StrictStr | None = None
-    contains: StrictStr | None = None
-    in_: list[StrictStr] | None = Field(default=None, alias="in")
-    at_most: StrictInt | StrictFloat | None = None
-    at_least: StrictInt | StrictFloat | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @model_validator(mode="after")
-    def _one(self):
-        ops = [k for k in ("equals", "contains", "in_", "at_most", "at_least") if getattr(self, k) is not None]
-        if len(ops) != 1:
-            raise ValueError("une pratique a exactement un opérateur parmi equals, contains, in, at_most, at_least")
-        return self
-
-    @property
-    def op(self) -> str:
-        for k in ("equals", "contains", "in_", "at_most", "at_least"):
-            if getattr(self, k) is not None:
-                return k
-        raise AssertionError  # pragma: no cover
-
-    def holds(self, value) -> bool:
-        op = self.op
-        if op == "equals":
-            return value == self.equals
-        if op == "contains":
-            return isinstance(value, list) and self.contains in value
-        if op == "in_":
-            return value in (self.in_ or [])
-        if op == "at_most":
-            return isinstance(value, (int, float)) and not isinstance(value, bool) and value <= self.at_most
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= self.at_least
-
-    def label(self, param: Parameter) -> str:
-        op = self.op
-        if op == "equals":
-            v = self.equals
-            if isinstance(v, bool):
-                return f"{param.label_fr.lower()} : {'oui' if v else 'non'}"
-            return f"{param.label_fr.lower()} : {item_label(v)}"
-        if op == "contains":
-            return f"{param.label_fr.lower()} comprenant « {item_label(self.contains)} »"
-        if op == "in_":
-            return f"{param.label_fr.lower()} parmi : " + ", ".join(item_label(x) for x in self.in_ or [])
-        if op == "at_most":
-            return f"{param.label_fr.lower()} au plus {_fr(self.at_most, 0, param.unit)}"
-        return f"{param.label_fr.lower()} au moins {_fr(self.at_least, 0, param.unit)}"
-
-
-class LeadersConfig(_Strict):
-    p_top_k_min: float = Field(gt=0, le=1)
-    coverage_threshold: float | None = Field(default=None, ge=0, le=1)
-    min_leaders: int = Field(ge=1)
-
-
-class AgreementConfig(_Strict):
-    max_iqr: float = Field(ge=0, le=1)
-    min_share: float = Field(gt=0, le=1)
-    min_n: int = Field(ge=1)
-
-
-class LimitsConfig(_Strict):
-    min_per_family: int = Field(ge=0)
-    max_per_family: int = Field(ge=1)
-
-
-class Rule(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    family: StrictStr
-    type: Literal["baseline_below_leaders", "leaders_above_rest", "baseline_missing_practice",
-                  "leaders_share_at_least", "parameter_range"]
-    title: StrictStr
-    criterion: StrictStr | None = None
-    parameter: StrictStr | None = None
-    practice: Practice | None = None
-    min_share: float | None = Field(default=None, gt=0, le=1)
-    min_gap: float | None = Field(default=None, ge=0)
-    min_n: int | None = Field(default=None, ge=1)
-    population: Literal["leaders", "all"] = "leaders"
-    territory_fact: StrictStr | None = None
-    text: StrictStr
-    priority: int = Field(ge=1, le=3)
-    effort: Literal["faible", "moyen", "fort"]
-    horizon: Literal["court", "moyen", "long"]
-    tradeoffs: list[StrictStr] = Field(default_factory=list)
-    criteria: list[StrictStr] = Field(default_factory=list)
-
-
-class RecommendationConfig(_Strict):
-    """``benchmark/recommendations.yml``."""
-
-    leaders: LeadersConfig
-    agreement: AgreementConfig
-    limits: LimitsConfig
-    tradeoffs: dict[str, StrictStr]
-    ranges: dict[str, list[StrictStr]]
-    rules: list[Rule]
-
-
-def _placeholders(template: str) -> list[str]:
-    try:
-        return [name for _, name, _, _ in string.Formatter().parse(template) if name]
-    except ValueError as exc:
-        raise ValueError(f"gabarit mal formé : {exc}") from None
-
-
-def check_rules(cfg: RecommendationConfig, file: str, catalogue, families, territory: Territory | None,
-                doc=None) -> list[Problem]:
-    """Cross-file checks of the rules: names of criteria, parameters, families, placeholders, trade-offs."""
-    out: list[Problem] = []
-    crit_ids = catalogue.criterion_ids if catalogue is not None else None
-    fam_main = list(families.main) if families is not None else None
-
-    def p(msg, field, loc, expected=None, found=None):
-        out.append(Problem(file, msg, field=field, line=doc.line_of(loc) if doc is not None else None,
-                           expected=expected, found=found))
-
-    def hint(word, choices):
-        h = difflib.get_close_matches(str(word), list(choices), n=1)
-        return f" — vouliez-vous dire « {h[0]} » ?" if h else ""
-
-    if cfg.limits.min_per_family > cfg.limits.max_per_family:
-        p("limites incohérentes : le minimum dépasse le maximum", "limits", ("limits",),
-          expected=f"≤ {cfg.limits.max_per_family}", found=str(cfg.limits.min_per_family))
-    for fam, names in cfg.ranges.items():
-        if fam_main is not None and fam not in fam_main:
-            p("famille inconnue" + hint(fam, fam_main), f"ranges.{fam}", ("ranges", fam),
-              expected=", ".join(fam_main), found=fam)
-        for j, name in enumerate(names):
-            if name not in PARAMETERS:
-                p("paramètre inconnu" + hint(name, PARAMETERS), f"ranges.{fam}[{j}]", ("ranges", fam, j),
-                  expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=name)
-    seen: set[str] = set()
-    for i, r in enumerate(cfg.rules):
-        base = f"rules[{i}]"
-        loc = ("rules", i)
-        if r.id in seen:
-            p("identifiant de règle en double", base + ".id", loc + ("id",), expected="un identifiant unique", found=r.id)
-        seen.add(r.id)
-        if fam_main is not None and r.family != "all" and r.family not in fam_main:
-            p("famille inconnue" + hint(r.family, fam_main), base + ".family", loc + ("family",),
-              expected="all ou " + ", ".join(fam_main), found=r.family)
-        if r.type in CRITERION_RULES:
-            if r.criterion is None:
-                p(f"une règle « {r.type} » porte sur un critère : indiquez « criterion »", base + ".criterion", loc,
-                  expected="un identifiant de benchmark/criteria.yml", found="rien")
-            elif crit_ids is not None and r.criterion not in crit_ids:
-                p("critère inconnu" + hint(r.criterion, crit_ids), base + ".criterion", loc + ("criterion",),
-                  expected="un identifiant de benchmark/criteria.yml", found=r.criterion)
-            if r.parameter is not None or r.practice is not None:
-                p(f"une règle « {r.type} » ne prend ni « parameter » ni « practice »", base + ".parameter",
-                  loc + ("parameter",), expected="rien", found=short(r.parameter or "practice"))
-        else:
-            if r.parameter is None:
-                p(f"une règle « {r.type} » porte sur un paramètre de conception : indiquez « parameter »",
-                  base + ".parameter", loc, expected=", ".join(PARAMETERS), found="rien")
-            elif r.parameter not in PARAMETERS:
-                p("paramètre inconnu" + hint(r.parameter, PARAMETERS), base + ".parameter", loc + ("parameter",),
-                  expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=r.parameter)
-            if r.criterion is not None:
-                p(f"une règle « {r.type} » ne prend pas « criterion » (utilisez « criteria » pour les indicateurs)",
-                  base + ".criterion", loc + ("criterion",), expected="rien", found=r.criterion)
-            param = PARAMETERS.get(r.parameter or "")
-            if r.type in ("baseline_missing_practice", "leaders_share_at_least"):
-                if r.practice is None:
-                    p("la pratique recherchée manque", base + ".practice", loc,
-                      expected="equals, contains, in, at_most ou at_least", found="rien")
-                elif param is not None:
-                    op = r.practice.op
-                    ok = {"number": ("at_most", "at_least", "equals"), "bool": ("equals",),
-                          "list": ("contains",), "vocab": ("equals", "in_")}[param.kind]
-                    if op not in ok:
-                        p(f"opérateur non adapté au paramètre « {param.name} »", base + ".practice",
-                          loc + ("practice",), expected=", ".join(o.rstrip("_") for o in ok), found=op.rstrip("_"))
-                    items = [r.practice.contains] if op == "contains" else (r.practice.in_ or []) if op == "in_" else \
-                        ([r.practice.equals] if op == "equals" and param.kind == "vocab" else [])
-                    for it in items:
-                        if param.vocabulary and it not in param.vocabulary:
-                            p("valeur inconnue" + hint(it, param.vocabulary), base + ".practice", loc + ("practice",),
-                              expected="parmi : " + ", ".join(param.vocabulary), found=str(it))
-                if r.min_share is None:
-                    p("« min_share » est requis pour cette règle", base + ".min_share", loc,
-                      expected="une part entre 0 et 1", found="rien")
-            if r.type == "parameter_range":
-                if param is not None and param.kind != "number":
-                    p("une fourchette ne se calcule que sur un paramètre numérique", base + ".parameter",
-                      loc + ("parameter",), expected="un paramètre numérique", found=r.parameter)
-                if r.practice is not None:
-                    p("une règle « parameter_range » ne prend pas « practice »", base + ".practice",
-                      loc + ("practice",), expected="rien", found="practice")
-        if r.type == "leaders_above_rest" and r.min_gap is None:
-            p("« min_gap » est requis (écart minimal des médianes normalisées)", base + ".min_gap", loc,
-              expected="un nombre entre 0 et 1", found="rien")
-        for j, c in enumerate(r.criteria):
-            if crit_ids is not None and c not in crit_ids:
-                p("critère inconnu" + hint(c, crit_ids), f"{base}.criteria[{j}]", loc + ("criteria", j),
-                  expected="un identifiant de benchmark/criteria.yml", found=c)
-        for j, t in enumerate(r.tradeoffs):
-            if t not in cfg.tradeoffs:
-                p("arbitrage inconnu" + hint(t, cfg.tradeoffs), f"{base}.tradeoffs[{j}]", loc + ("tradeoffs", j),
-                  expected=", ".join(cfg.tradeoffs), found=t)
-        if r.territory_fact is not None and territory is not None and territory.fact(r.territory_fact) is None:
-            p("fait du territoire introuvable", base + ".territory_fact", loc + ("territory_fact",),
-              expected="<identifiant de dispositif ou de contrainte>.<fait>", found=r.territory_fact)
-        try:
-            names = _placeholders(r.text)
-        except ValueError as exc:
-            p(str(exc), base + ".text", loc + ("text",))
-            continue
-        allowed = PLACEHOLDERS[r.type] | _COMMON_PLACEHOLDERS
-        for name in names:
-            if name not in allowed:
-                p("champ de gabarit inconnu pour ce type de règle" + hint(name, allowed), base + ".text",
-                  loc + ("text",), expected="parmi : " + ", ".join(sorted(allowed)), found="{" + name + "}")
-        if "territory_value" in names and r.territory_fact is None:
-            p("{territory_value} demande « territory_fact »", base + ".territory_fact", loc,
-              expected="<dispositif ou contrainte>.<fait>", found="rien")
-    return out
-
-
-def load_recommendation_config(root: Path | str | None = None, catalogue=None, families=None,
-                               territory: Territory | None = None) -> RecommendationConfig:
-    """Load ``benchmark/recommendations.yml`` and check it; raise :class:`ValidationFailed` (French)."""
-    root = Path(root) if root else find_root()
-    path = root.joinpath(*RULES_FILE)
-    file = rel(path, root)
-    obj, doc, problems = load_model(path, RecommendationConfig, root)
-    if obj is None:
-        raise ValidationFailed(problems or [Problem(file, "fichier illisible")])
-    if catalogue is None or families is None:
-        from .config import load_catalogue, load_families
-        catalogue = catalogue or load_catalogue(root)
-        families = families or load_families(root)
-    problems += check_rules(obj, file, catalogue, families, territory, doc)
-    if [p for p in problems if p.severity == "error"]:
-        raise ValidationFailed(problems)
-    return obj
+def practice_label(practice: Practice, param: Parameter) -> str:
+    """The practice in words, for the préconisation texts (« canaux de vote comprenant « en ligne » »)."""
+    op = practice.op
+    if op == "equals":
+        v = practice.equals
+        if isinstance(v, bool):
+            return f"{param.label_fr.lower()} : {'oui' if v else 'non'}"
+        return f"{param.label_fr.lower()} : {item_label(v)}"
+    if op == "contains":
+        return f"{param.label_fr.lower()} comprenant « {item_label(practice.contains)} »"
+    if op == "in_":
+        return f"{param.label_fr.lower()} parmi : " + ", ".join(item_label(x) for x in practice.in_ or [])
+    if op == "at_most":
+        return f"{param.label_fr.lower()} au plus {fmt_quantity(practice.at_most, 0, param.unit)}"
+    return f"{param.label_fr.lower()} au moins {fmt_quantity(practice.at_least, 0, param.unit)}"
 
 
 # --------------------------------------------------------------------------- evidence
@@ -656,7 +181,7 @@ def _value_text(param: Parameter, v) -> str:
         return item_label(v)
     if param.name in ("min_age_vote", "min_age_propose") and v == 0:
         return "aucun âge minimum (0\u00a0ans)"
-    return _fr(v, param.decimals, param.unit)
+    return fmt_quantity(v, param.decimals, param.unit)
 
 
 @dataclass
@@ -724,10 +249,6 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
         best documented Rennes instrument of the family). Per design parameter: values among
         leaders and among all non-Rennes cases (monetary values in euros only), and Rennes'.
     """
-    from .joint import joint_from_settings
-    from .matrix import DecisionMatrix
-    from .pipeline import get_profile
-    from .scoring import score
 
     rp = _params(project, params)
     cfg = config or load_recommendation_config(project.root, project.catalogue, project.families)
@@ -885,14 +406,13 @@ def _evidence_for(ctx: _EvidenceContext, leaders: list[str]) -> FamilyEvidence:
         criteria=crit_ev, parameters=par_ev, p_top=p_top, prior=ctx.prior, context=ctx)
 
 
-
 def _raw_text(x: float, ctype: str, unit: str) -> str:
     """A raw criterion value in words: « 3 sur 4 » for a level, the number and its unit otherwise."""
     if x is None or not np.isfinite(x):
         return "non documenté"
     if ctype == "ordinal":
         return f"{fmt_number(x, 0 if float(x).is_integer() else 1)} sur 4"
-    return _fr(x, 1, "%" if unit == "%" else "") + ("" if unit in ("%", "") else f" {unit}")
+    return fmt_quantity(x, 1, "%" if unit == "%" else "") + ("" if unit in ("%", "") else f" {unit}")
 
 
 def _summary(param: Parameter, values: list) -> dict:
@@ -1009,7 +529,7 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
             if ce.baseline_id is None:
                 return out("donnees_insuffisantes", "valeur du dispositif rennais non documentée sur ce critère")
             values["share_above"] = ce.share_above
-            fmt["share_above"] = _share(ce.share_above)
+            fmt["share_above"] = fmt_share(ce.share_above)
             agree = ce.iqr <= ag.max_iqr or ce.share_above >= (rule.min_share or ag.min_share)
             if not (ce.baseline < ce.leaders_q1):
                 return out("condition_non_remplie",
@@ -1046,9 +566,9 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
                 return out("donnees_insuffisantes", f"{pop['n']} valeur(s) documentée(s) (minimum {min_n})")
             for k in ("q1", "median", "q3"):
                 values[k] = pop[k]
-                fmt[k] = _fr(pop[k], param.decimals, param.unit)
+                fmt[k] = fmt_quantity(pop[k], param.decimals, param.unit)
                 values["all_" + k] = pe.all_cases[k]
-                fmt["all_" + k] = _fr(pe.all_cases[k], param.decimals, param.unit)
+                fmt["all_" + k] = fmt_quantity(pe.all_cases[k], param.decimals, param.unit)
             values["n"] = pop["n"]
             fmt["n"] = str(pop["n"])
             values["n_all"] = pe.all_cases["n"]
@@ -1060,7 +580,7 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
                 supports.append(pe.baseline_support)
         else:
             practice = rule.practice
-            fmt["practice"] = practice.label(param)
+            fmt["practice"] = practice_label(practice, param)
             pool = pe.leader_values if rule.population == "leaders" else pe.all_values
             fmt["population"] = "des meneurs" if rule.population == "leaders" else "de l'ensemble des cas"
             n = len(pool)
@@ -1071,7 +591,7 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
                 return out("donnees_insuffisantes", f"{n} cas documenté(s) sur ce paramètre (minimum {min_n})")
             share = k / n
             values["share"] = share
-            fmt["share"] = _share(share)
+            fmt["share"] = fmt_share(share)
             supports = [s for _, v, s in pool if practice.holds(v)]
             if rule.type == "baseline_missing_practice":
                 if pe.baseline_id is None:
@@ -1079,16 +599,16 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
                 if any(practice.holds(v) for v in _baseline_values(ev, project, rule.parameter)):
                     return out("condition_non_remplie", "le dispositif rennais a déjà cette pratique")
                 if share < rule.min_share:
-                    return out("condition_non_remplie", f"part {fmt['population']} {_share(share)} < {_share(rule.min_share)}")
+                    return out("condition_non_remplie", f"part {fmt['population']} {fmt_share(share)} < {fmt_share(rule.min_share)}")
                 supports.append(pe.baseline_support)
             else:
                 rest_vals = [v for c, v, _ in pe.all_values if c not in ev.leader_ids]
                 n_rest = len(rest_vals)
                 rest_share = (sum(practice.holds(v) for v in rest_vals) / n_rest) if n_rest else np.nan
                 values["rest_share"], values["n_rest"] = rest_share, n_rest
-                fmt["rest_share"], fmt["n_rest"] = _share(rest_share), str(n_rest)
+                fmt["rest_share"], fmt["n_rest"] = fmt_share(rest_share), str(n_rest)
                 if share < rule.min_share:
-                    return out("condition_non_remplie", f"part {fmt['population']} {_share(share)} < {_share(rule.min_share)}")
+                    return out("condition_non_remplie", f"part {fmt['population']} {fmt_share(share)} < {fmt_share(rule.min_share)}")
                 if rule.min_gap is not None and rule.population == "leaders":
                     if n_rest < min_n:
                         return out("donnees_insuffisantes", f"{n_rest} autre(s) cas documenté(s) (minimum {min_n})")
@@ -1102,7 +622,7 @@ def _evaluate(rule: Rule, ev: FamilyEvidence, cfg: RecommendationConfig, territo
     if rule.territory_fact and territory is not None:
         tf = territory.fact(rule.territory_fact)
         v = tf.value
-        fmt["territory_value"] = (_fr(float(v), 0) if isinstance(v, (int, float)) and not isinstance(v, bool)
+        fmt["territory_value"] = (fmt_quantity(float(v), 0) if isinstance(v, (int, float)) and not isinstance(v, bool)
                                   else ", ".join(v) if isinstance(v, list) else str(v))
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             values["territory_value"] = float(v)
@@ -1173,7 +693,7 @@ class RecommendationSet:
         st = self.stability
         if st is None or r.retention is None:
             return ""
-        return (f"retenue dans {_share(r.retention)} des tirages seulement (seuil : {_share(st.min_share)}) : "
+        return (f"retenue dans {fmt_share(r.retention)} des tirages seulement (seuil : {fmt_share(st.min_share)}) : "
                 "elle dépend de la composition du groupe de tête, donc des critères non documentés et des poids")
 
     @property
@@ -1199,7 +719,6 @@ class RecommendationSet:
         ev = self.evidence
         leaders = ", ".join(e(project_name) for project_name in
                             ev.leaders_table.loc[ev.leaders_table["Groupe"] == "tête", "Cas"]) or "aucun"
-        from .joint import PRIOR_LABELS
 
         mc_what = ("Monte Carlo sur les poids" if ev.prior == "none" else
                    "Monte Carlo conjoint sur les poids et les critères non documentés, a priori : "
@@ -1207,7 +726,7 @@ class RecommendationSet:
         lines = [
             f"Groupe de tête robuste : cas dont la probabilité d'être parmi les {ev.top_k} premiers "
             f"({mc_what} ; {ev.n_draws} tirages, graine {ev.seed}, profil « {e(ev.profile_id)} », méthode "
-            f"{e(ev.method)}, normalisation {e(ev.normalisation)}) atteint {_share(ev.p_top_k_min)} : "
+            f"{e(ev.method)}, normalisation {e(ev.normalisation)}) atteint {fmt_share(ev.p_top_k_min)} : "
             f"{len(ev.leader_ids)} cas — {leaders}.",
         ]
         st = self.stability
@@ -1215,12 +734,12 @@ class RecommendationSet:
             lines.append(
                 f"Stabilité des préconisations : dans {st.n_draws} tirages (sous-échantillon à graine fixée), le groupe "
                 f"de tête est recalculé (les {st.group_size} meilleurs cas hors Rennes du tirage) et les règles "
-                f"réévaluées ; une préconisation retenue dans au moins {_share(st.min_share)} des tirages est "
+                f"réévaluées ; une préconisation retenue dans au moins {fmt_share(st.min_share)} des tirages est "
                 "prioritaire, les autres sont des pistes à vérifier.")
         if ev.coverage_threshold != ev.engine_coverage_threshold:
             lines.append(
-                f"Seuil de couverture retenu pour désigner les meneurs : {_share(ev.coverage_threshold)} des critères "
-                f"applicables (réglage du moteur : {_share(ev.engine_coverage_threshold)}) ; les écarts reposent donc "
+                f"Seuil de couverture retenu pour désigner les meneurs : {fmt_share(ev.coverage_threshold)} des critères "
+                f"applicables (réglage du moteur : {fmt_share(ev.engine_coverage_threshold)}) ; les écarts reposent donc "
                 "sur des cas peu documentés et se lisent comme des indices, pas comme des preuves.")
         if ev.baseline_in_top_group:
             lines.append("Le dispositif rennais figure lui-même dans le groupe de tête : "
@@ -1257,7 +776,7 @@ class RecommendationSet:
             out.append("")
             if r.retention is not None and self.stability is not None:
                 if r.retention >= self.stability.min_share:
-                    out.append(f"Prioritaire : retenue dans {_share(r.retention)} des tirages.")
+                    out.append(f"Prioritaire : retenue dans {fmt_share(r.retention)} des tirages.")
                 else:
                     out.append(f"Piste : {e(self.lead_reason(r))}.")
                 out.append("")
@@ -1278,7 +797,7 @@ class RecommendationSet:
             for s in shown:
                 src = s.source or "sans source"
                 if md and s.source:
-                    src = " ; ".join(f"<{x}>" if _SAFE_URL.match(x) else e(x) for x in s.source.split(" ; "))
+                    src = " ; ".join(f"<{x}>" if safe_url(x) else e(x) for x in s.source.split(" ; "))
                 else:
                     src = e(src)
                 note = f" — {e(s.note)}" if s.note else ""
@@ -1370,8 +889,8 @@ def distinguishing_practices(ev: FamilyEvidence, min_n: int) -> pd.DataFrame:
         base = pe.baseline_support.value if pe.baseline_support else "non documenté"
         if param.kind == "number":
             lm, rm = float(np.median([v for v, _ in lead])), float(np.median(rest))
-            items = [(param.label_fr, lm, rm, _fr(lm, param.decimals, param.unit),
-                      _fr(rm, param.decimals, param.unit), lambda v: True)]
+            items = [(param.label_fr, lm, rm, fmt_quantity(lm, param.decimals, param.unit),
+                      fmt_quantity(rm, param.decimals, param.unit), lambda v: True)]
         else:
             if param.kind == "bool":
                 keys = [True]
@@ -1388,7 +907,7 @@ def distinguishing_practices(ev: FamilyEvidence, min_n: int) -> pd.DataFrame:
                 if ls == 0 and rs_ == 0:
                     continue
                 label = param.label_fr if k is True else f"{param.label_fr} : {item_label(k)}"
-                items.append((label, ls, rs_, _share(ls), _share(rs_), (lambda v, k=k: has(v, k))))
+                items.append((label, ls, rs_, fmt_share(ls), fmt_share(rs_), (lambda v, k=k: has(v, k))))
         for label, lv, rv, ltxt, rtxt, holds in items:
             shown = [sup for v, sup in lead if holds(v)]
             rows.append({
@@ -1406,14 +925,14 @@ def _range_text(s: dict, param: Parameter) -> str:
     if s["n"] == 0:
         return "—"
     d, u = param.decimals, param.unit
-    return f"{_fr(s['median'], d, u)} [{_fr(s['q1'], d, u)} – {_fr(s['q3'], d, u)}]"
+    return f"{fmt_quantity(s['median'], d, u)} [{fmt_quantity(s['q1'], d, u)} – {fmt_quantity(s['q3'], d, u)}]"
 
 
 def _shares_text(s: dict, top: int = 3) -> str:
     if s["n"] == 0:
         return "—"
     items = sorted(((v, str(k)) for k, v in s["shares"].items() if np.isfinite(v) and v > 0), reverse=True)[:top]
-    return ", ".join(f"{'oui' if k == 'True' else item_label(k)} {_share(v)}" for v, k in items) or "aucun"
+    return ", ".join(f"{'oui' if k == 'True' else item_label(k)} {fmt_share(v)}" for v, k in items) or "aucun"
 
 
 def ranges_table(ev: FamilyEvidence, names: list[str]) -> pd.DataFrame:
@@ -1469,10 +988,6 @@ def _best_design(project, family: str, rp: ReportParams) -> tuple[dict | None, s
     designs = [d for d in getattr(project, "designs", {}).values() if d.family == family]
     if not designs:
         return None, "Aucun dispositif candidat n'est codé pour cette famille (benchmark/designs/)."
-    try:
-        from .designs import position_design
-    except ImportError:
-        return None, "Le module des dispositifs candidats n'est pas disponible."
     placed = []
     for d in designs:
         try:
@@ -1492,7 +1007,7 @@ def _best_design(project, family: str, rp: ReportParams) -> tuple[dict | None, s
     def describe(p):
         rank = f"rang nominal {p['rank']} sur {p['n_compared']}" if p["rank"] > 0 else "non classé"
         interval = (f", rang probable entre {fmt_number(p['rank_low'], 0)} et {fmt_number(p['rank_high'], 0)} "
-                    f"(5–95 %), probabilité d'être parmi les {p['top_k']} premiers {_share(p['p_top_k'])}"
+                    f"(5–95 %), probabilité d'être parmi les {p['top_k']} premiers {fmt_share(p['p_top_k'])}"
                     if p["rank_low"] is not None and np.isfinite(p["rank_low"]) else "")
         return f"« {p['name']} » : score nominal {fmt_number(p['score'], 3)}, {rank}{interval}"
 
@@ -1504,8 +1019,6 @@ def _best_design(project, family: str, rp: ReportParams) -> tuple[dict | None, s
     return best, text
 
 
-
-
 def recommend(project, family: str, params=None, *, config: RecommendationConfig | None = None,
               territory: Territory | None = None) -> RecommendationSet:
     """Evaluate the rules of ``benchmark/recommendations.yml`` for one family.
@@ -1513,7 +1026,7 @@ def recommend(project, family: str, params=None, *, config: RecommendationConfig
     Parameters
     ----------
     project : Project
-        The loaded project (:func:`benchmark_tools.validate.load_project`).
+        The loaded project (:func:`benchmark_tools.project.load_project`).
     family : str
         One of the main families.
     params : ReportParams or mapping, optional
@@ -1707,7 +1220,7 @@ def complementarity_paragraph(project, sets: dict[str, RecommendationSet],
         top = sorted(((v, k) for k, v in s["shares"].items() if np.isfinite(v) and v >= 0.5), reverse=True)
         if top:
             main_public[fam] = top[0][1]
-            who = _join_fr([f"{_WHO.get(k, k)} ({_share(v)} des cas)" for v, k in top])
+            who = _join_fr([f"{_WHO.get(k, k)} ({fmt_share(v)} des cas)" for v, k in top])
             sent = f"Dans les {s['n']} cas documentés, les {label} s'adressent d'abord {who}"
         else:
             sent = f"Dans les {s['n']} cas documentés, les {label} n'ont pas de type de porteur majoritaire"

@@ -53,6 +53,10 @@ import pandas as pd
 
 from benchmark_tools.ranking import DEFAULT_TIE_TOLERANCE, rank_desc
 
+from . import scoring
+from .formats import fmt_pct
+from .matrix import NOT_APPLICABLE
+
 SCHEMES = ("multiplicative", "dirichlet", "simplex")
 
 # Rejection sampling under bounds: give up after this many candidates per requested draw
@@ -84,11 +88,6 @@ class BatchScorer(Protocol):
 
 def _rng(seed) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-def _pct(p: float) -> str:
-    """A probability as French percentage text ("92 %")."""
-    return f"{100 * p:.0f} %".replace(".", ",")
 
 
 def _as_bounds(bounds, dimension_ids: Sequence[str] | None, d: int) -> np.ndarray | None:
@@ -489,7 +488,7 @@ def _stability_labels(
     within = (np.abs(ranks - nominal_ranks) <= tolerance) & (ranks > 0)
     p_within = within.sum(axis=0) / k
     labels, reasons = [], []
-    seuil = _pct(threshold)
+    seuil = fmt_pct(threshold)
     for i, r0 in enumerate(nominal_ranks):
         if r0 == 0:
             labels.append("exclu")
@@ -498,11 +497,11 @@ def _stability_labels(
             continue
         if r0 <= top_k:
             p = p_top_k[i]
-            what = f"reste parmi les {top_k} premiers dans {_pct(p)} des tirages"
+            what = f"reste parmi les {top_k} premiers dans {fmt_pct(p)} des tirages"
         else:
             p = p_within[i]
             ecart = "garde son rang" if tolerance == 0 else f"reste à ±{tolerance} rang(s) de son rang"
-            what = f"{ecart} {reference_word} ({int(r0)}) dans {_pct(p)} des tirages"
+            what = f"{ecart} {reference_word} ({int(r0)}) dans {fmt_pct(p)} des tirages"
         stable = p >= threshold
         labels.append("stable" if stable else "fragile")
         reasons.append(f"{what} ({'≥' if stable else '<'} seuil de {seuil})")
@@ -1477,7 +1476,6 @@ def rank_reversal(
 
 
 def _engine_scores(matrix, profile, settings, method, normalisation) -> np.ndarray:
-    from benchmark_tools import scoring
 
     res = scoring.score(matrix, profile, settings, method=method, normalisation=normalisation)
     return np.where(res.ranked, res.scores, np.nan)
@@ -1492,7 +1490,6 @@ def engine_rescore_without(matrix, profile, settings, *, method: str | None = No
     (the other criteria's weights are renormalised) and the coverage count, exactly as if it
     were not in the catalogue. Scores of cases that are not ranked are NaN.
     """
-    from benchmark_tools.matrix import NOT_APPLICABLE
 
     ids = list(matrix.criterion_ids)
 

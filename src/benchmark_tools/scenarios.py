@@ -23,8 +23,8 @@ from fractions import Fraction
 import pandas as pd
 
 from .cases import derived_fact
-from .sizing import fmt_meur, territory_numbers, yearly_envelope
-from .textutil import fmt_number
+from .formats import fmt_meur, fmt_number
+from .sizing import territory_numbers, yearly_envelope
 
 SCENARIOS = (("sobre", "Sobre", "q1"), ("median", "Médian", "median"), ("ambitieux", "Ambitieux", "q3"))
 

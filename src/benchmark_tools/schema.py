@@ -22,12 +22,20 @@ from pydantic import (
     field_validator,
 )
 
+from .vocabulary import (  # noqa: F401 - re-exported: the schema's vocabulary
+    CONFIDENCES,
+    DESIGN_FIELDS,
+    IDENTITY_FACTS,
+    LEVELS,
+    MAIN_FAMILIES,
+    METHODS,
+    NORMALISATIONS,
+    OUTCOME_FIELDS,
+)
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 YEAR_PATTERN = re.compile(r"^(19|20)\d\d(-(19|20)\d\d)?$")
 
-MAIN_FAMILIES = ("budget_participatif", "appel_a_projets", "fonds_de_concours")
-LEVELS = ("commune", "epci", "departement", "region", "etat", "autre")
-CONFIDENCES = ("documented", "derived", "coded")
 
 
 class Strict(BaseModel):
@@ -59,66 +67,6 @@ class Fact(Strict):
     @property
     def missing(self) -> bool:
         return self.value is None
-
-
-#: Kind of value expected for each design and outcome field: (kind, extra).
-#: kinds: number (>= 0), integer (>= 0), percent (0–100), text, bool, list (vocabulary), age.
-DESIGN_FIELDS: dict[str, tuple[str, object]] = {
-    "envelope": ("number", None),
-    "envelope_period_years": ("number", None),
-    "investment_budget": ("number", None),
-    "share_of_investment_budget": ("percent", None),
-    "project_cap": ("number", None),
-    "project_min": ("number", None),
-    "funding_rate": ("percent", None),
-    "funding_rate_max": ("percent", None),
-    "bonus_rules": ("text", None),
-    "own_contribution_min": ("percent", None),
-    "proposers": ("text", None),
-    "proposer_types": ("list", ("habitants", "collectifs", "associations", "ess", "entreprises",
-                                "communes", "coproprietes", "etablissements_scolaires",
-                                "conseils_de_quartier", "autres")),
-    "voters": ("text", None),
-    "min_age_propose": ("age", None),
-    "min_age_vote": ("age", None),
-    "nationality_condition": ("bool", None),
-    "residency_rule": ("text", None),
-    "selection_method": ("text", None),
-    "voting_channels": ("list", ("en_ligne", "urne", "reunion_publique", "sms", "mairie", "mobile", "ecoles")),
-    "ballot_rule": ("text", None),
-    "sub_envelopes": ("text", None),
-    "themes": ("text", None),
-    "climate_focus": ("bool", None),
-    "eco_criteria": ("text", None),
-    "calendar": ("text", None),
-    "frequency": ("vocab", ("annuelle", "biennale", "pluriannuelle", "ponctuelle", "continue")),
-    "steering_body": ("text", None),
-    "support": ("text", None),
-    "legal_basis": ("text", None),
-}
-
-OUTCOME_FIELDS: dict[str, tuple[str, object]] = {
-    "participants": ("integer", None),
-    "voters_count": ("integer", None),
-    "turnout_pct": ("percent", None),
-    "applications": ("integer", None),
-    "projects_submitted": ("integer", None),
-    "projects_eligible": ("integer", None),
-    "projects_on_ballot": ("integer", None),
-    "projects_retained": ("integer", None),
-    "projects_delivered": ("integer", None),
-    "climate_share_pct": ("percent", None),
-    "communes_total": ("integer", None),
-    "communes_beneficiaries": ("integer", None),
-    "organisation_cost": ("number", None),
-}
-
-IDENTITY_FACTS: dict[str, tuple[str, object]] = {
-    "population": ("population", None),
-    "first_year": ("year", None),
-    "editions_count": ("integer", None),
-    "active": ("bool", None),
-}
 
 
 class Design(Strict):
@@ -403,8 +351,8 @@ class ScoringSettings(Strict):
     geometric_floor: float = Field(gt=0, lt=1)
     tie_tolerance: float = Field(ge=0, le=1e-3)
     promethee: PrometheeSettings
-    default_method: Literal["arithmetic", "geometric", "topsis", "promethee"]
-    default_normalisation: Literal["goalposts", "minmax", "zscore", "rank"]
+    default_method: Literal[METHODS]
+    default_normalisation: Literal[NORMALISATIONS]
 
 
 class RobustnessSettings(Strict):
@@ -415,8 +363,8 @@ class RobustnessSettings(Strict):
     top_k: int = Field(gt=0)
     sobol_n: StrictInt = Field(gt=0)
     sobol_bootstrap: StrictInt = Field(gt=0)
-    methods: list[Literal["arithmetic", "geometric", "topsis", "promethee"]]
-    normalisations: list[Literal["goalposts", "minmax", "zscore", "rank"]]
+    methods: list[Literal[METHODS]]
+    normalisations: list[Literal[NORMALISATIONS]]
     stability_threshold: float = Field(gt=0, le=1)
     bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
     # Missing values as an uncertain input of the Monte Carlo (benchmark_tools.joint).
@@ -496,8 +444,8 @@ class ReportParams(Strict):
 
     title: StrictStr
     profile: StrictStr
-    method: Literal["arithmetic", "geometric", "topsis", "promethee"]
-    normalisation: Literal["goalposts", "minmax", "zscore", "rank"]
+    method: Literal[METHODS]
+    normalisation: Literal[NORMALISATIONS]
     # numpy seeds are non-negative 32-bit… 128-bit integers; a negative seed fails in the notebooks.
     seed: StrictInt = Field(ge=0, lt=2**63)
     n_draws: StrictInt = Field(gt=0)

@@ -36,8 +36,9 @@ import pandas as pd
 from benchmark_tools import aggregate as agg
 from benchmark_tools.errors import InputError
 from benchmark_tools.matrix import DecisionMatrix
-from benchmark_tools.normalize import NORMALISATION_LABELS_FR, NORMALISATIONS
+from benchmark_tools.normalize import NORMALISERS
 from benchmark_tools.ranking import rank_desc
+from benchmark_tools.vocabulary import METHOD_LABELS, METHODS, NORMALISATION_LABELS, NORMALISATIONS
 
 POLICIES = ("apart", "exclude")
 
@@ -182,7 +183,7 @@ def _normalise(prep: _Prepared, normalisation: str) -> np.ndarray:
         if bad:
             raise InputError("Normalisation par bornes fixes impossible : bornes manquantes pour "
                              f"{', '.join(bad)} (famille {m.family}).")
-    return NORMALISATIONS[normalisation](
+    return NORMALISERS[normalisation](
         np.array(m.values), types=m.types, directions=m.directions, goalposts=m.goalposts,
         reference=prep.reference)
 
@@ -303,7 +304,7 @@ class ScoreResult:
         if self.method == "arithmetic":
             return ("Contribution = poids effectif × valeur normalisée ; la somme des contributions "
                     "d'un cas est égale à son score.")
-        return (f"Méthode « {agg.METHOD_LABELS_FR[self.method]} » : les contributions affichées "
+        return (f"Méthode « {METHOD_LABELS[self.method]} » : les contributions affichées "
                 "(poids effectif × valeur normalisée) sont celles de la moyenne arithmétique pondérée "
                 "équivalente ; elles montrent ce que pèse chaque critère, mais ne s'additionnent pas "
                 "en score pour cette méthode.")
@@ -347,8 +348,8 @@ class ScoreResult:
             key = np.where(self.ranked, self.ranks, np.iinfo(np.int64).max)
             order = np.lexsort((-np.nan_to_num(self.scores, nan=-np.inf), key))
             df = df.iloc[order]
-        df.attrs["méthode"] = agg.METHOD_LABELS_FR[self.method]
-        df.attrs["normalisation"] = NORMALISATION_LABELS_FR[self.normalisation]
+        df.attrs["méthode"] = METHOD_LABELS[self.method]
+        df.attrs["normalisation"] = NORMALISATION_LABELS[self.normalisation]
         df.attrs["profil"] = self.profile_id
         return df
 
@@ -388,7 +389,7 @@ class ScoreResult:
             "cas": case_id,
             "écart de score": float(self.scores[L] - self.scores[i]),
             "écart décomposé": float(contrib.sum()),
-            "méthode": agg.METHOD_LABELS_FR[self.method],
+            "méthode": METHOD_LABELS[self.method],
         })
         return df
 
@@ -397,7 +398,7 @@ class ScoreResult:
         m = self.matrix
         idx = pd.Index(m.case_names, name="cas")
         cols = pd.Index(m.criterion_labels, name="critère")
-        norm_label = NORMALISATION_LABELS_FR[self.normalisation]
+        norm_label = NORMALISATION_LABELS[self.normalisation]
         tables = [
             ExplanationTable(
                 f"Valeurs normalisées (normalisation : {norm_label}) ; 1 = meilleur. "
@@ -451,8 +452,8 @@ def score(matrix: DecisionMatrix, profile, settings, method: str | None = None,
     """
     prep = _prepare(matrix, settings)
     sc = settings.scoring
-    method = _check_name(method, sc.default_method, agg.METHODS, "Méthode d'agrégation")
-    normalisation = _check_name(normalisation, sc.default_normalisation, tuple(NORMALISATIONS),
+    method = _check_name(method, sc.default_method, METHODS, "Méthode d'agrégation")
+    normalisation = _check_name(normalisation, sc.default_normalisation, NORMALISATIONS,
                                 "Normalisation")
     wd = _profile_dimension_weights(matrix, profile)
     cw = _criterion_weights(matrix, profile, criterion_weights)
@@ -537,8 +538,8 @@ def score_batch(matrix: DecisionMatrix, profile, settings, weights=None, *, crit
     """
     prep = _prepare(matrix, settings)
     sc = settings.scoring
-    method = _check_name(method, sc.default_method, agg.METHODS, "Méthode d'agrégation")
-    normalisation = _check_name(normalisation, sc.default_normalisation, tuple(NORMALISATIONS),
+    method = _check_name(method, sc.default_method, METHODS, "Méthode d'agrégation")
+    normalisation = _check_name(normalisation, sc.default_normalisation, NORMALISATIONS,
                                 "Normalisation")
     dims, crits = matrix.dimension_ids, matrix.criterion_ids
     wd = (_profile_dimension_weights(matrix, profile)[None, :] if weights is None
@@ -582,16 +583,16 @@ class BatchScorer:
         self.nominal_weights: np.ndarray = _profile_dimension_weights(matrix, profile)
         self._criterion_weights = _criterion_weights(matrix, profile, None)
         rob = getattr(settings, "robustness", None)
-        methods = tuple(getattr(rob, "methods", None) or agg.METHODS)
+        methods = tuple(getattr(rob, "methods", None) or METHODS)
         normalisations = tuple(getattr(rob, "normalisations", None) or NORMALISATIONS)
         for name in methods:
-            _check_name(name, name, agg.METHODS, "Méthode d'agrégation")
+            _check_name(name, name, METHODS, "Méthode d'agrégation")
         for name in normalisations:
-            _check_name(name, name, tuple(NORMALISATIONS), "Normalisation")
+            _check_name(name, name, NORMALISATIONS, "Normalisation")
         self.methods: tuple[str, ...] = methods
         self.normalisations: tuple[str, ...] = normalisations
-        self.default_method = _check_name(None, sc.default_method, agg.METHODS, "Méthode d'agrégation")
-        self.default_normalisation = _check_name(None, sc.default_normalisation, tuple(NORMALISATIONS),
+        self.default_method = _check_name(None, sc.default_method, METHODS, "Méthode d'agrégation")
+        self.default_normalisation = _check_name(None, sc.default_normalisation, NORMALISATIONS,
                                                  "Normalisation")
         self._scores: dict[str, np.ndarray] = {}
         self._pref: dict[str, agg.PrometheeTables] = {}
@@ -606,8 +607,8 @@ class BatchScorer:
         return self._scores[normalisation]
 
     def __call__(self, weights, *, method: str | None = None, normalisation: str | None = None) -> np.ndarray:
-        method = _check_name(method, self.default_method, agg.METHODS, "Méthode d'agrégation")
-        normalisation = _check_name(normalisation, self.default_normalisation, tuple(NORMALISATIONS),
+        method = _check_name(method, self.default_method, METHODS, "Méthode d'agrégation")
+        normalisation = _check_name(normalisation, self.default_normalisation, NORMALISATIONS,
                                     "Normalisation")
         w = _check_weights(weights, len(self.dimension_ids), "Poids des dimensions", self.dimension_ids)
         s = self.dimension_scores(normalisation)

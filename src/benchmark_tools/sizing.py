@@ -28,7 +28,8 @@ from fractions import Fraction
 
 import pandas as pd
 
-from .textutil import fmt_number
+from .formats import fmt_eur, fmt_meur, fmt_number
+from .vocabulary import PARAMETERS
 
 #: Facts of the territory file this module reads (top-level ``facts``).
 POPULATION_FACT = "population"
@@ -103,18 +104,6 @@ class Sizing:
 
 
 # --------------------------------------------------------------------------- French amounts
-
-
-def fmt_meur(euros: Fraction | float, decimals: int = 2) -> str:
-    """Euros as « 2,05 M€ » (from one million) or « 42 k€ » (below)."""
-    x = float(euros)
-    if abs(x) < 1e6:
-        return fmt_number(round(x / 1e3), 0) + "\u00a0k€"
-    return fmt_number(x / 1e6, decimals) + "\u00a0M€"
-
-
-def fmt_eur(euros: Fraction | float) -> str:
-    return fmt_number(float(euros), 0, "€")
 
 
 def _fact_input(label: str, fact) -> Input:
@@ -196,7 +185,7 @@ def size_recommendations(recommendations, territory) -> Sizing:
     recommendations : RecommendationReport
         From :func:`benchmark_tools.recommend.recommend_all`.
     territory : Territory
-        From :func:`benchmark_tools.recommend.load_territory`.
+        From :func:`benchmark_tools.project.load_territory`.
 
     Returns
     -------
@@ -284,7 +273,6 @@ def size_recommendations(recommendations, territory) -> Sizing:
 
 def _rule_parameter(rec) -> str | None:
     """The design parameter of a ``parameter_range`` recommendation (from its formatted label)."""
-    from .recommend import PARAMETERS
 
     label = rec.formatted.get("parameter", "")
     for name, p in PARAMETERS.items():

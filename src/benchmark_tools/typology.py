@@ -54,7 +54,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .cases import derived_fact, short_names
 from .errors import InputError
+from .formats import fmt_decimal
+from .matrix import DecisionMatrix
+from .pipeline import get_profile
+from .scoring import score
 
 #: Number of k-means starts (an algorithmic constant, not a modelling choice): the best of
 #: these seeded starts is kept, which makes the result insensitive to one unlucky start.
@@ -124,11 +129,6 @@ def _elide(prefix: str, word: str) -> str:
     return f"{prefix} {word}"
 
 
-def _fr(x: float, spec: str) -> str:
-    """A number with a French decimal comma."""
-    return format(x, spec).replace(".", ",")
-
-
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
@@ -141,33 +141,6 @@ def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
     order = sorted(uniq, key=lambda u: (-sizes[u], uniq.index(u)))
     mapping = {u: i for i, u in enumerate(order)}
     return np.array([mapping[u] for u in labels.tolist()], dtype=int)
-
-
-def short_names(case_ids: Sequence[str], territories: Sequence[str], families: Sequence[str],
-                family_labels: Mapping[str, str] | None = None) -> list[str]:
-    """Short labels for a map: the territory, plus the family or an id suffix when it repeats.
-
-    Two cases of the same territory and family are told apart by what their identifiers do
-    not share (``bordeaux_bp`` / ``bordeaux_bp_climat_2024`` → « Bordeaux », « Bordeaux
-    (climat 2024) »).
-    """
-    terr = [str(t) for t in territories]
-    out = []
-    for cid, t, f in zip(case_ids, terr, families, strict=True):
-        if terr.count(t) == 1:
-            out.append(t)
-            continue
-        same = [c for c, tt, ff in zip(case_ids, terr, families, strict=True) if tt == t and ff == f]
-        if len(same) == 1:
-            out.append(f"{t} ({(family_labels or {}).get(f, f)})")
-            continue
-        parts = [c.split("_") for c in same]
-        n_common = 0
-        while all(len(p) > n_common and p[n_common] == parts[0][n_common] for p in parts):
-            n_common += 1
-        rest = " ".join(cid.split("_")[n_common:])
-        out.append(f"{t} ({rest})" if rest else t)
-    return out
 
 
 def design_short_name(name: str) -> str:
@@ -226,7 +199,6 @@ class Profiles:
 
 
 def _case_facts(case) -> dict[str, object]:
-    from .cases import derived_fact
 
     out: dict[str, object] = {}
     for name in DESCRIPTIVE_FACTS:
@@ -247,7 +219,7 @@ def build_profiles(project, families: Sequence[str] | None = None, level: str | 
     Parameters
     ----------
     project : Project
-        The loaded project (:func:`benchmark_tools.validate.load_project`).
+        The loaded project (:func:`benchmark_tools.project.load_project`).
     families : list of str, optional
         Default: ``project.report.families``.
     level : {"dimensions", "criteria"}, optional
@@ -261,9 +233,6 @@ def build_profiles(project, families: Sequence[str] | None = None, level: str | 
     designs : list of str or "all", optional
         Candidate designs to place (only those of the chosen families).
     """
-    from .matrix import DecisionMatrix
-    from .pipeline import get_profile
-    from .scoring import score
 
     settings = project.settings
     level = level or settings.typology.level
@@ -337,8 +306,9 @@ def build_profiles(project, families: Sequence[str] | None = None, level: str | 
     values = values[[f for f in feat_ids if f not in na]]
     flabels = {f: project.families.label(f) for f in fams}
     case_pos = [i for i, d in enumerate(is_design) if not d]
-    case_short = short_names([ids[i] for i in case_pos], [terr[i] for i in case_pos],
-                             [fam_col[i] for i in case_pos], flabels)
+    by_id = {c.id: c for c in project.cases}
+    names_of = short_names([by_id[ids[i]] for i in case_pos], flabels)
+    case_short = [names_of[ids[i]] for i in case_pos]
     short = [design_short_name(n) for n in names]
     for i, sname in zip(case_pos, case_short, strict=True):
         short[i] = sname
@@ -518,11 +488,11 @@ class TypologyResult:
             load = self.pca.loadings.iloc[:, j]
             top = load.abs().sort_values(ascending=False).index[:3]
             feats = ", ".join(f"{self.feature_labels.get(self.profiles.columns[i], self.profiles.columns[i])}"
-                              f" ({_fr(load.iloc[i], '+.2f')})" for i in top)
+                              f" ({fmt_decimal(load.iloc[i], '+.2f')})" for i in top)
             out.append(f"Composante {j + 1} : {100 * evr[j]:.0f} % de la variance ; portée surtout par {feats}.")
         out.append(f"{self.k} groupes (classification de Ward, k choisi entre les bornes des réglages par la "
-                   f"silhouette moyenne : {_fr(self.silhouette, '.2f')}, {silhouette_reading(self.silhouette)}). "
-                   f"Accord avec les k-moyennes (indice de Rand ajusté) : {_fr(self.agreement, '.2f')}.")
+                   f"silhouette moyenne : {fmt_decimal(self.silhouette, '.2f')}, {silhouette_reading(self.silhouette)}). "
+                   f"Accord avec les k-moyennes (indice de Rand ajusté) : {fmt_decimal(self.agreement, '.2f')}.")
         for c in self.clusters:
             members = ", ".join(self.short[m] for m in c.members)
             out.append(f"Groupe {c.number + 1} « {c.name} » ({c.size} cas) : {members}.")
@@ -543,7 +513,7 @@ class TypologyResult:
                 "effectif": c.size,
                 "cas": ", ".join(self.short[m] for m in c.members),
                 "traits distinctifs": "; ".join(
-                    f"{r['caractéristique']} {_fr(r['écart'], '+.2f')}" for _, r in top.iterrows()),
+                    f"{r['caractéristique']} {fmt_decimal(r['écart'], '+.2f')}" for _, r in top.iterrows()),
             })
         return pd.DataFrame(rows)
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cases import short_names
+from .formats import fmt_number, fmt_pct
 from .joint import PRIOR_LABELS
-from .reporting import Html, html_table, short_names
+from .report_html import Html, html_table
 from .textutil import escape_html as e
-from .textutil import fmt_number, fmt_pct
 
 
 def synthese_items(project, analyses, recommendations, gaps: dict | None = None) -> list[str]:

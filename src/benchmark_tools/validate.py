@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cases import DERIVABLE
-from .config import find_root, load_model, rel
-from .errors import Problem, ValidationFailed, short
+from .errors import Problem, short
 from .schema import (
-    DESIGN_FIELDS,
-    IDENTITY_FACTS,
-    MAIN_FAMILIES,
-    OUTCOME_FIELDS,
     YEAR_PATTERN,
-    CandidateDesign,
     Case,
     Catalogue,
     Fact,
@@ -33,7 +26,7 @@ from .schema import (
     Settings,
     Sources,
 )
-from .yamlio import DEFAULT_MAX_BYTES
+from .vocabulary import DESIGN_FIELDS, IDENTITY_FACTS, MAIN_FAMILIES, OUTCOME_FIELDS
 
 _URL = re.compile(r"^https?://\S+$")
 
@@ -132,33 +125,6 @@ def _link_problem(file, doc, case_id, loc, pb, found) -> Problem:
     dotted = "".join(f"[{p}]" if isinstance(p, int) else (("." if i else "") + str(p)) for i, p in enumerate(loc))
     return Problem(file, pb[0], case_id=case_id, field=dotted or None,
                    line=doc.line_of(loc) if doc is not None else None, expected=pb[1], found=short(found))
-
-
-@dataclass
-class Project:
-    """Everything the benchmark is made of, loaded and checked."""
-
-    root: Path
-    settings: Settings | None = None
-    catalogue: Catalogue | None = None
-    families: Families | None = None
-    sources: Sources | None = None
-    report: ReportParams | None = None
-    profiles: dict[str, Profile] = field(default_factory=dict)
-    cases: list[Case] = field(default_factory=list)
-    designs: dict[str, CandidateDesign] = field(default_factory=dict)
-    case_files: dict[str, Path] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    source_policy: object | None = None  # SourcePolicy, set by provenance.validate_evidence
-
-    def cases_of(self, family: str) -> list[Case]:
-        return [c for c in self.cases if c.family == family]
-
-    def case(self, case_id: str) -> Case:
-        for c in self.cases:
-            if c.id == case_id:
-                return c
-        raise KeyError(case_id)
 
 
 def _suggest(word: str, choices) -> str:
@@ -657,222 +623,6 @@ def check_profile(pr: Profile, doc, file: str, path: Path, cat: Catalogue | None
 # --------------------------------------------------------------------------- whole project
 
 
-def classify(path: Path) -> str:
-    """Kind of file from its location and name."""
-    name = path.name
-    parent = path.parent.name
-    if name == "criteria.yml":
-        return "catalogue"
-    if name in ("settings.yml", "families.yml", "sources.yml", "report.yml", "sources_policy.yml"):
-        return name[:-4]
-    if name == "recommendations.yml" and parent == "benchmark":
-        return "recommendations"
-    if parent == "profiles":
-        return "profile"
-    if parent == "designs":
-        return "design"
-    if parent == "territory":
-        return "territory"
-    if parent == "consultations":
-        return "consultation"  # checked by consultations.py (read here as plain YAML)
-    if parent == "printemps":
-        return "printemps"  # Printemps citoyen catalogue: checked by `printemps validate`
-    return "case"
-
-
-def _yaml_files(p: Path) -> list[Path]:
-    if p.is_dir():
-        return sorted(x for x in p.rglob("*") if x.suffix.lower() in (".yml", ".yaml") and x.is_file()
-                      and not any(part.startswith(".") for part in x.relative_to(p).parts))
-    return [p]
-
-
-def validate_project(root: Path | None = None, paths: list[Path] | None = None) -> Project:
-    """Load and check the project; the returned :class:`Project` carries every problem found.
-
-    Parameters
-    ----------
-    root : Path, optional
-        Project root (found from the current directory by default).
-    paths : list of Path, optional
-        Files or folders to check (default: ``benchmark/`` and ``data/cases``). The definition
-        files (catalogue, families, settings, sources) are always read, since the other checks
-        need them.
-    """
-    root = Path(root) if root else find_root()
-    proj = Project(root=root)
-    P = proj.problems
-    bench = root / "benchmark"
-    # An import killed part-way is finished (journal committed) or undone (temporaries only)
-    # before anything is read: the data folder is never seen half-written.
-    from .safeio import recover_writes
-
-    try:
-        replayed, _removed = recover_writes(root / "data" / "cases")
-    except OSError as exc:
-        P.append(Problem(rel(root / "data" / "cases", root), f"reprise d'une écriture interrompue impossible ({exc})"))
-    else:
-        if replayed:
-            P.append(Problem(rel(root / "data" / "cases", root), f"import interrompu terminé : {replayed} fichier(s) "
-                             "renommé(s) d'après le journal", severity="warning"))
-
-    settings, sdoc, pr = load_model(bench / "settings.yml", Settings, root)
-    P += pr
-    if settings is not None:
-        P += check_settings(settings, rel(bench / "settings.yml", root), sdoc)
-    proj.settings = settings
-    max_bytes = settings.validation.max_file_bytes if settings else DEFAULT_MAX_BYTES
-    families, _, pr = load_model(bench / "families.yml", Families, root, max_bytes)
-    P += pr
-    proj.families = families
-    sources, sodoc, pr = load_model(bench / "sources.yml", Sources, root, max_bytes)
-    P += pr
-    if sodoc is not None:
-        P += check_links(sodoc.data, rel(bench / "sources.yml", root), sodoc)
-    proj.sources = sources
-    cat, cdoc, pr = load_model(bench / "criteria.yml", Catalogue, root, max_bytes)
-    P += pr
-    if cdoc is not None:
-        P += check_links(cdoc.data, rel(bench / "criteria.yml", root), cdoc)
-    if cat is not None:
-        P += check_catalogue(cat, cdoc, rel(bench / "criteria.yml", root), families, sources)
-    proj.catalogue = cat
-
-    if paths:
-        targets = []
-        for p in paths:
-            p = Path(p)
-            if not p.exists():
-                P.append(Problem(str(p), "fichier ou dossier introuvable"))
-                continue
-            targets += _yaml_files(p)
-    else:
-        targets = _yaml_files(bench / "profiles") + _yaml_files(bench / "designs") + \
-            _yaml_files(root / "data" / "cases") + [bench / "report.yml"]
-        # Territory files: only their links here (their model is checked by recommend.py below).
-        from .yamlio import read_yaml
-
-        for tpath in _yaml_files(bench / "territory"):
-            tdoc, _ = read_yaml(tpath, rel(tpath, root), max_bytes)
-            if tdoc is not None:
-                P += check_links(tdoc.data, rel(tpath, root), tdoc)
-        if (bench / "recommendations.yml").exists():
-            rdoc, _ = read_yaml(bench / "recommendations.yml", rel(bench / "recommendations.yml", root), max_bytes)
-            if rdoc is not None:
-                P += check_templates(rdoc.data, rel(bench / "recommendations.yml", root), rdoc)
-    cases_root = (root / "data" / "cases").resolve()
-    kept = []
-    for path in targets:
-        # Case files are « .yml »: another spelling (.yaml, .YML) would be read by one tool and
-        # skipped by another (and left out of the data fingerprint), so it is refused, located.
-        if path.suffix != ".yml" and path.suffix.lower() in (".yml", ".yaml"):
-            P.append(Problem(rel(path, root), "extension de fichier non acceptée : renommez le fichier en « .yml »",
-                             expected=f"{path.stem}.yml", found=path.name))
-            continue
-        kept.append(path)
-    targets = kept
-
-    seen_ids: dict[str, str] = {}
-    design_paths: list[Path] = []
-    for path in targets:
-        kind = classify(path)
-        file = rel(path, root)
-        if kind in ("catalogue", "settings", "families", "sources", "sources_policy"):
-            continue  # already read above
-        if kind == "profile":
-            pr_obj, doc, pr = load_model(path, Profile, root, max_bytes)
-            P += pr
-            if pr_obj is not None:
-                P += check_profile(pr_obj, doc, file, path, cat, settings)
-                proj.profiles[pr_obj.id] = pr_obj
-        elif kind == "design":
-            design_paths.append(path)  # after the cases: a status quo reads its reference case
-        elif kind == "case":
-            model = Case
-            obj, doc, pr = load_model(path, model, root, max_bytes, id_hint=path.stem)
-            P += pr
-            if obj is None:
-                continue
-            P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings)
-            P += check_links(doc.data, file, doc)
-            P += _check_case_folder(path, cases_root, families, file, obj.id)
-            if obj.id in seen_ids:
-                P.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
-                                 line=doc.line_of(("id",)), expected="un identifiant unique",
-                                 found=f"déjà utilisé par {seen_ids[obj.id]}"))
-                continue
-            seen_ids[obj.id] = file
-            proj.cases.append(obj)
-            proj.case_files[obj.id] = path
-        elif kind == "report":
-            rp, doc, pr = load_model(path, ReportParams, root, max_bytes)
-            P += pr
-            if rp is not None:
-                P += check_report_params(rp, file, settings, doc)
-            proj.report = rp
-        else:
-            # territory / recommendations: checked by their own modules; here only readable YAML.
-            from .yamlio import read_yaml
-            _, pr = read_yaml(path, file, max_bytes)
-            P += pr
-
-    cases_by_id = {c.id: c for c in proj.cases}
-    if design_paths and paths:
-        # Checking a design alone still needs the cases a status quo refers to.
-        other = validate_project(root) if any(_mentions_status_quo(p) for p in design_paths) else None
-        if other is not None:
-            cases_by_id = {c.id: c for c in other.cases}
-    for path in design_paths:
-        file = rel(path, root)
-        obj, doc, pr = load_model(path, CandidateDesign, root, max_bytes, id_hint=path.stem,
-                                  transform=lambda data, f=file: _complete_status_quo(data, f, cases_by_id))
-        P += pr
-        if obj is None:
-            continue
-        P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings, ex_ante=True)
-        if doc is not None:
-            P += check_links(doc.data, file, doc)
-        proj.designs[obj.id] = obj
-
-    if not paths:
-        # The territory profile and the recommendation rules have their own models and rules.
-        from .recommend import load_recommendation_config, load_territory
-
-        territory = None
-        if (bench / "territory" / "rennes_metropole.yml").exists():
-            try:
-                territory = load_territory(root)
-            except ValidationFailed as exc:
-                P += exc.problems
-        if (bench / "recommendations.yml").exists() and cat is not None and families is not None:
-            try:
-                load_recommendation_config(root, cat, families, territory)
-            except ValidationFailed as exc:
-                P += exc.problems
-        if (bench / "consultations").is_dir() and cat is not None:
-            from .consultations import load_consultations
-            try:
-                load_consultations(root, [d.id for d in cat.dimensions])
-            except ValidationFailed as exc:
-                P += exc.problems
-        # Profiles listed in report.yml must exist (and the families it names).
-        rp = proj.report
-        if rp is not None:
-            if proj.profiles and rp.profile not in proj.profiles:
-                P.append(Problem(rel(bench / "report.yml", root), "profil inconnu" + _suggest(rp.profile, proj.profiles),
-                                 field="profile", expected=", ".join(proj.profiles), found=rp.profile))
-            if families is not None:
-                for f in rp.families:
-                    if f not in families.ids:
-                        P.append(Problem(rel(bench / "report.yml", root), "famille inconnue" + _suggest(f, families.ids),
-                                         field="families", expected=", ".join(families.ids), found=f))
-    proj.cases.sort(key=lambda c: (c.family, c.id))
-    # Evidence rules (source grades, coverage under the threshold): one separate hook.
-    from .provenance import validate_evidence
-    P += validate_evidence(proj)
-    return proj
-
-
 def _check_case_folder(path: Path, cases_root: Path, families: Families | None, file: str, cid: str) -> list[Problem]:
     """A case file lives in ``data/cases/<famille>/``: not directly in data/cases, not in an unknown folder."""
     try:
@@ -889,44 +639,3 @@ def _check_case_folder(path: Path, cases_root: Path, families: Families | None, 
     return []
 
 
-def _mentions_status_quo(path: Path) -> bool:
-    try:
-        return "status_quo_of" in path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
-def _complete_status_quo(data: dict, file: str, cases_by_id: dict):
-    """A status-quo design that names its reference case takes that case's facts and scores.
-
-    The design file's own keys win; ``design``, ``outcomes`` and ``scores`` are merged key by key.
-    """
-    ref = data.get("status_quo_of")
-    if not ref:
-        return data, []
-    case = cases_by_id.get(ref)
-    if case is None:
-        return None, [Problem(file, "cas de référence introuvable" + _suggest(ref, cases_by_id), case_id=data.get("id"),
-                              field="status_quo_of", expected="l'identifiant d'un cas de data/cases", found=str(ref))]
-    if data.get("family") and data["family"] != case.family:
-        return None, [Problem(file, "le statu quo et son cas de référence doivent être de la même famille",
-                              case_id=data.get("id"), field="family", expected=case.family, found=str(data["family"]))]
-    base = case.model_dump(exclude_none=True)
-    base["baseline"] = False  # the status quo is placed among the cases, not counted as one of them
-    merged = {**base}
-    for key, value in data.items():
-        if key in ("design", "outcomes", "scores") and isinstance(value, dict):
-            merged[key] = {**base.get(key, {}), **value}
-        else:
-            merged[key] = value
-    merged.setdefault("status_quo", True)
-    return merged, []
-
-
-def load_project(root: Path | None = None) -> Project:
-    """The validated project; raises :class:`ValidationFailed` with every problem if any file is invalid."""
-    proj = validate_project(root)
-    errors = [p for p in proj.problems if p.severity == "error"]
-    if errors:
-        raise ValidationFailed(proj.problems)
-    return proj

@@ -33,11 +33,13 @@ from pathlib import Path
 import pydantic
 import yaml
 
-from .config import pydantic_problems, rel
+from .cases import FIELD_LABELS
 from .errors import InputError, Problem, ValidationFailed, short
-from .safeio import write_bytes_atomic
-from .schema import CONFIDENCES, DESIGN_FIELDS, IDENTITY_FACTS, LEVELS, OUTCOME_FIELDS, Case
+from .modelio import pydantic_problems, rel
+from .safeio import write_all_or_nothing, write_bytes_atomic
+from .schema import Case
 from .validate import check_case, criterion_value_kind
+from .vocabulary import CONFIDENCES, DESIGN_FIELDS, IDENTITY_FACTS, LEVELS, OUTCOME_FIELDS
 from .yamlio import YamlDocument, read_yaml
 
 SHEET_CASES = "cas"
@@ -317,7 +319,6 @@ def build_workbook(cases: list[dict], catalogue=None, families=None):
 def _readme_sheet(ws, catalogue, families) -> None:
     from openpyxl.styles import Alignment, Font
 
-    from .cases import FIELD_LABELS
 
     bold = Font(bold=True)
     title = Font(bold=True, size=14)
@@ -929,7 +930,7 @@ def import_workbook(project, path, dry_run: bool = False) -> list[Path]:
     Parameters
     ----------
     project : Project
-        The loaded project (:func:`benchmark_tools.validate.load_project`).
+        The loaded project (:func:`benchmark_tools.project.load_project`).
     path : Path
         The workbook (sheets ``cas`` and ``faits``).
     dry_run : bool
@@ -965,7 +966,6 @@ def import_workbook(project, path, dry_run: bool = False) -> list[Path]:
 
 def _write_all(writes: list[tuple[Path, str]], folder: Path) -> None:
     """All-or-nothing across files, even if the process is killed (journal in ``data/cases``)."""
-    from .safeio import write_all_or_nothing
 
     try:
         write_all_or_nothing(folder, writes)

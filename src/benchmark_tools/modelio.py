@@ -16,17 +16,6 @@ import pydantic
 from pydantic import BaseModel
 
 from .errors import Problem, ValidationFailed, short
-from .schema import (
-    CandidateDesign,
-    Case,
-    Catalogue,
-    Families,
-    Profile,
-    ReportParams,
-    Settings,
-    SourcePolicy,
-    Sources,
-)
 from .yamlio import DEFAULT_MAX_BYTES, YamlDocument, read_yaml
 
 ENV_ROOT = "BENCHMARK_ROOT"
@@ -210,52 +199,3 @@ def _load_or_raise(path: Path, model, root: Path, max_bytes: int = DEFAULT_MAX_B
     return obj
 
 
-def load_settings(root: Path | None = None) -> Settings:
-    root = root or find_root()
-    return _load_or_raise(root / "benchmark" / "settings.yml", Settings, root)
-
-
-def load_catalogue(root: Path | None = None) -> Catalogue:
-    root = root or find_root()
-    return _load_or_raise(root / "benchmark" / "criteria.yml", Catalogue, root)
-
-
-def load_families(root: Path | None = None) -> Families:
-    root = root or find_root()
-    return _load_or_raise(root / "benchmark" / "families.yml", Families, root)
-
-
-def load_sources(root: Path | None = None) -> Sources:
-    root = root or find_root()
-    return _load_or_raise(root / "benchmark" / "sources.yml", Sources, root)
-
-
-def load_source_policy(root: Path | None = None) -> SourcePolicy:
-    """The source policy (``benchmark/sources_policy.yml``): grade of a source by its domain."""
-    root = root or find_root()
-    return _load_or_raise(root / "benchmark" / "sources_policy.yml", SourcePolicy, root)
-
-
-def load_report_params(root: Path | None = None) -> ReportParams:
-    root = root or find_root()
-    return _load_or_raise(root / "benchmark" / "report.yml", ReportParams, root)
-
-
-def load_profiles(root: Path | None = None) -> dict[str, Profile]:
-    """All weight profiles, checked together with the catalogue (see :mod:`validate`)."""
-    from .validate import load_project
-
-    return load_project(root).profiles
-
-
-def load_cases(root: Path | None = None) -> list[Case]:
-    """All cases, validated with every cross-file rule; raises ValidationFailed otherwise."""
-    from .validate import load_project
-
-    return load_project(root).cases
-
-
-__all__ = [
-    "find_root", "rel", "load_model", "load_settings", "load_catalogue", "load_families",
-    "load_sources", "load_source_policy", "load_report_params", "load_profiles", "load_cases", "CandidateDesign",
-]

@@ -13,109 +13,26 @@ import datetime as _dt
 import hashlib
 import re
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .cases import FIELD_LABELS, case_sheet_markdown, coverage_table
+from .criteria import calibration_markdown, criteria_markdown
+from .formats import fmt_number, fmt_pct
 from .htmlsafe import host as url_host
 from .htmlsafe import link, safe_url
 from .htmlsafe import markdown as markdown_html
 from .htmlsafe import text as e
-from .schema import DESIGN_FIELDS, OUTCOME_FIELDS
-from .textutil import fmt_number, fmt_pct
-
-METHOD_LABELS = {"arithmetic": "moyenne arithmétique pondérée", "geometric": "moyenne géométrique pondérée",
-                 "topsis": "TOPSIS", "promethee": "PROMETHEE II"}
-NORMALISATION_LABELS = {"goalposts": "bornes fixes (niveau/4 pour les grilles)", "minmax": "min-max sur les données",
-                        "zscore": "score z", "rank": "rangs"}
-
-
-class Html:
-    """A piece of HTML that a notebook displays as is."""
-
-    def __init__(self, html: str):
-        self.html = html
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __str__(self) -> str:
-        return self.html
-
-
-def slug(text: str) -> str:
-    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
-
-
-def heading(text: str, level: int = 2, anchor: str | None = None, new_page: bool = False) -> Html:
-    cls = ' class="saut"' if new_page and level == 2 else ""
-    return Html(f'<h{level} id="{e(anchor or slug(text))}"{cls}>{e(text)}</h{level}>')
-
-
-def setup_notebook() -> None:
-    """Figures as SVG (sharp on screen and paper), French-friendly pandas display."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    try:
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("svg")
-    except Exception:  # pragma: no cover - outside IPython
-        pass
-    from .plots import style
-
-    style()
-    pd.set_option("display.max_rows", 200)
-    pd.set_option("display.max_columns", 50)
-    pd.set_option("display.width", 200)
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def html_table(df: pd.DataFrame, caption: str | None = None, *, pct: list[str] | None = None,
-               dec: dict[str, int] | None = None, link_cols: list[str] | None = None, index: bool = False,
-               css_class: str = "tableau") -> Html:
-    """A readable, escaped HTML table: numbers right-aligned and formatted the French way."""
-    pct = set(pct or [])
-    dec = dec or {}
-    link_cols = set(link_cols or [])
-    cols = ([df.index.name or ""] if index else []) + [str(c) for c in df.columns]
-    numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])}
-    out = [f'<table class="{css_class}">']
-    if caption:
-        out.append(f"<caption>{e(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(
-        f'<th class="num">{e(c)}</th>' if c in {str(x) for x in numeric} else f"<th>{e(c)}</th>" for c in cols) + "</tr></thead><tbody>")
-    for idx, row in df.iterrows():
-        cells = [f"<td>{e(idx)}</td>"] if index else []
-        for c in df.columns:
-            v = row[c]
-            if c in pct:
-                cells.append(f'<td class="num">{fmt_pct(v, dec.get(c, 0))}</td>')
-            elif c in numeric:
-                if isinstance(v, (float, np.floating)) and np.isnan(v):
-                    txt = "—"
-                elif isinstance(v, (int, np.integer)) or (isinstance(v, float) and float(v).is_integer() and c not in dec):
-                    txt = fmt_number(int(v)) if abs(v) >= 10000 else str(int(v))
-                else:
-                    txt = fmt_number(float(v), dec.get(c, 2))
-                cells.append(f'<td class="num">{txt}</td>')
-            elif c in link_cols and isinstance(v, str):
-                cells.append(f"<td>{link(v)}</td>")
-            elif isinstance(v, bool) or isinstance(v, np.bool_):
-                cells.append(f"<td>{'oui' if v else 'non'}</td>")
-            else:
-                cells.append(f"<td>{e('' if v is None or (isinstance(v, float) and np.isnan(v)) else v)}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return Html("".join(out))
-
+from .modelio import find_root
+from .project import load_params
+from .provenance import GRADE_LABELS, classify, primary_share
+from .report_html import Html, heading, html_table
+from .robustness import kendall_tau
+from .safeio import write_text_atomic
+from .uncertainty_report import synthese_items
+from .vocabulary import DESIGN_FIELDS, METHOD_LABELS, NORMALISATION_LABELS, OUTCOME_FIELDS
 
 # --------------------------------------------------------------------------- title page
 
@@ -209,7 +126,6 @@ def cases_list(project, families: list[str] | None = None, shown: set[str] | Non
                      "Famille": project.families.label(c.family), "Édition décrite": c.edition or "",
                      "Couverture": float(cov.loc[c.id, "Couverture"]), "Rennes": "oui" if c.baseline else ""})
         if getattr(project, "source_policy", None) is not None:  # share of primary sources (issue 20)
-            from .provenance import primary_share
             rows[-1]["Sources primaires"] = primary_share(c, project.source_policy)
     pct = ["Couverture", "Sources primaires"]
     df = pd.DataFrame(rows)
@@ -223,7 +139,6 @@ def cases_list(project, families: list[str] | None = None, shown: set[str] | Non
 def _full_table_note(df: pd.DataFrame, run_dir, name: str, n_total: int) -> str:
     """Write the full table as CSV into the run folder; the sentence that says where it is."""
     if run_dir:
-        from .safeio import write_text_atomic
 
         write_text_atomic(Path(run_dir) / name, df.to_csv(index=False))
         where = f"le tableau complet ({n_total} lignes) est dans le fichier <strong>{e(name)}</strong> du dossier de l'exécution"
@@ -295,7 +210,6 @@ def missing_words(fa) -> str:
     mb = fa.missing_bounds
     if mb is None or len(mb) < 2:
         return ""
-    from .robustness import kendall_tau
 
     tau = kendall_tau(mb["rang"].to_numpy(), mb["rang manquants à la médiane"].to_numpy())
     shift = (mb["rang manquants à la médiane"] - mb["rang"]).abs()
@@ -432,7 +346,6 @@ def case_sites(project) -> Html:
     top = sorted(hosts.items(), key=lambda kv: (-kv[1], kv[0]))
     policy = getattr(project, "source_policy", None)
     if policy is not None:  # each site with its grade (issue 20)
-        from .provenance import GRADE_LABELS, classify
         pages = "".join(f"<li>{e(h)} ({n} valeurs, {GRADE_LABELS[classify('https://' + h + '/', policy).grade]})</li>"
                         for h, n in top)
     else:
@@ -489,7 +402,6 @@ def executive_summary(project, analyses, params, recommendations=None, gaps=None
     for fa in analyses:
         mb = fa.missing_bounds
         if mb is not None and len(mb) >= 3:
-            from .robustness import kendall_tau
 
             taus.append((fa.label, kendall_tau(mb["rang"].to_numpy(), mb["rang manquants à la médiane"].to_numpy())))
     if taus:
@@ -500,7 +412,6 @@ def executive_summary(project, analyses, params, recommendations=None, gaps=None
                   "préconisations s'appuient sur des pratiques observées, pas sur un rang.</li>")
     if recommendations is not None:
         # Priorities = préconisations retained in ≥ robustness.priority_min_share of the joint draws.
-        from .uncertainty_report import synthese_items
 
         li += synthese_items(project, analyses, recommendations, gaps)
     li.append(f"<li>Lecture : profil « {e(prof.label_fr if prof else params.profile)} », "
@@ -513,32 +424,9 @@ def run_params(**values):
 
     Unknown names are an error (the same rule as the runner).
     """
-    from .config import find_root
-    from .report import load_params
 
     return load_params(find_root(), values={k: (list(v) if isinstance(v, tuple) else v)
                                             for k, v in values.items() if v is not None})
-
-
-def figure(fig, alt: str = "Graphique") -> Html:
-    """A matplotlib figure as an SVG ``data:`` image, closed so it is not shown twice.
-
-    The figure's labels come from the data: as an image the SVG is never part of the page's DOM
-    (no markup of a label can act), and the page's Content-Security-Policy allows ``data:`` images
-    only.
-    """
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-
-    # The first axes title, when there is one, says what the figure shows.
-    alt = next((ax.get_title() for ax in fig.axes if ax.get_title()), alt)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
-    return Html(f'<img class="figure" alt="{e(alt)}" src="data:image/svg+xml;base64,{b64}">')
 
 
 def method_summary(project, params) -> Html:
@@ -597,34 +485,11 @@ def criteria_annex(project):
     The catalogue's descriptions are Markdown on purpose: rendered with raw HTML off and links
     only to http(s) URLs.
     """
-    from .criteria import (
-        calibration_markdown,  # level by level, the cases coded there (issue 20)
-        criteria_markdown,
-    )
 
     return Html(markdown_html(
         shift_headings(criteria_markdown(project.catalogue, None, project.families, project.sources), 1)
         + "\n\n" + shift_headings(calibration_markdown(project.cases, project.catalogue, project.families),
                                    1, drop_first_title=False)))
-
-
-def short_names(cases) -> dict[str, str]:
-    """Short labels for charts and tables: ``short_name`` when given, else the territory,
-    completed by the edition when two cases of the list share a territory."""
-    count: dict[str, int] = {}
-    for c in cases:
-        count[c.territory] = count.get(c.territory, 0) + 1
-    out = {}
-    for c in cases:
-        if getattr(c, "short_name", None):
-            out[c.id] = c.short_name
-        elif count[c.territory] > 1:
-            import textwrap
-
-            out[c.id] = f"{c.territory} — " + textwrap.shorten(c.edition or c.name, 26, placeholder="…")
-        else:
-            out[c.id] = c.territory
-    return out
 
 
 _URL_IN_MD = re.compile(r"(?<![(<])https?://(?:\\.|[^\s;()<>\\\]])+")
@@ -691,12 +556,6 @@ def design_section(position) -> list:
                          f"{e(r.get('preuve') or '')} ({e(r.get('année') or '')}){url}</li>")
         out.append(Html("<p><strong>Qui le fait déjà :</strong></p><ul class='petit'>" + "".join(items) + "</ul>"))
     return out
-
-
-def paragraph(text: str, css_class: str | None = None) -> Html:
-    """Text from the data as escaped paragraphs (one per line)."""
-    cls = f' class="{e(css_class)}"' if css_class else ""
-    return Html("".join(f"<p{cls}>{e(line)}</p>" for line in str(text).splitlines() if line.strip()))
 
 
 def cross_family_profiles(project, analyses) -> pd.DataFrame:

@@ -24,11 +24,14 @@ from pathlib import Path
 
 import yaml
 
-from .config import find_root, load_model
-from .errors import BenchmarkError, InputError, ValidationFailed
+from .annexes import ANNEX_PDF, render_split_pdfs
+from .errors import BenchmarkError, InputError
 from .explorer_page import write_explorer_page
 from .htmlsafe import CSP, drop_attachments, pdf_url_fetcher
-from .schema import ReportParams
+from .modelio import find_root
+from .note import write_note
+from .pipeline import write_scores
+from .project import check_params_against_project, load_params, load_project
 
 #: The notebook rendered as the report (last in the run).
 REPORT_NOTEBOOK = "90_rapport.py"
@@ -36,79 +39,6 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
 # --------------------------------------------------------------------------- parameters
-
-
-def parse_overrides(overrides: list[str]) -> dict:
-    """``["profile=gestion", "n_draws=500"]`` → dict, values read as YAML scalars or lists."""
-    out = {}
-    for item in overrides:
-        if "=" not in item:
-            exc = InputError(f"paramètre mal écrit « {item} » (attendu : cle=valeur, par exemple profile=gestion)")
-            exc.usage = True
-            raise exc
-        key, raw = item.split("=", 1)
-        key = key.strip()
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        if key == "families" and isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        out[key] = value
-    return out
-
-
-def load_params(root: Path, overrides: list[str] | None = None, values: dict | None = None) -> ReportParams:
-    """The run parameters: ``benchmark/report.yml`` updated by the overrides, validated.
-
-    Raises
-    ------
-    InputError
-        For an unknown parameter (with the list of known ones) or an invalid value.
-    """
-    path = root / "benchmark" / "report.yml"
-    base, doc, problems = load_model(path, ReportParams, root)
-    if base is None:
-        raise ValidationFailed(problems)
-    extra = parse_overrides(overrides or [])
-    extra.update(values or {})
-    known = list(ReportParams.model_fields)
-    unknown = [k for k in extra if k not in known]
-    if unknown:
-        import difflib
-
-        hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
-        msg = "; ".join(f"« {k} »" + (f" (vouliez-vous dire « {h[0]} » ?)" if h else "") for k, h in zip(unknown, hints, strict=False))
-        exc = InputError(f"paramètre(s) inconnu(s) : {msg} — paramètres acceptés : {', '.join(known)}")
-        exc.usage = True
-        raise exc
-    data = base.model_dump()
-    data.update(extra)
-    try:
-        return ReportParams.model_validate(data)
-    except Exception as exc:  # pydantic.ValidationError
-        from .config import pydantic_problems
-        from .yamlio import YamlDocument
-
-        probs = pydantic_problems(exc, ReportParams, YamlDocument("--set", data, {}), None)
-        raise InputError("valeur de paramètre invalide : " + " ; ".join(
-            f"{p.field}: {p.message}" + (f" (attendu : {p.expected}, trouvé : {p.found})" if p.expected else "")
-            for p in probs)) from None
-
-
-def check_params_against_project(params: ReportParams, project) -> None:
-    """Profile and families must exist in the project."""
-    if params.profile not in project.profiles:
-        raise InputError(f"profil inconnu « {params.profile} » (attendu : {', '.join(sorted(project.profiles))})")
-    from .validate import check_report_params
-
-    probs = check_report_params(params, "--set / report.yml", project.settings)
-    if probs:
-        raise InputError(f"{probs[0].field} : {probs[0].message} (attendu : {probs[0].expected}, "
-                         f"trouvé : {probs[0].found})")
-    bad = [f for f in params.families if f not in project.families.ids]
-    if bad:
-        raise InputError(f"famille(s) inconnue(s) : {', '.join(bad)} (attendu : {', '.join(project.families.ids)})")
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -345,11 +275,9 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
     notebooks : list of Path, optional
         Notebooks to run (default: ``notebooks/NN_*.py``).
     """
-    from .validate import load_project
 
     root = Path(root) if root else find_root()
     params = load_params(root, overrides)
-    os.environ["BENCHMARK_ROOT"] = str(root)
     project = load_project(root)
     check_params_against_project(params, project)
     reports = Path(reports_dir) if reports_dir else root / "reports"
@@ -372,7 +300,6 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
     """The run proper, under the lock: everything in ``<stamp>.partial``, renamed at the end."""
     import errno
 
-    from .pipeline import write_scores
 
     stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
     runs = reports / "runs"
@@ -389,8 +316,11 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
         n += 1
     # The kernels inherit this environment: one OpenMP thread (k-means is far slower with two on
     # these machines), a non-interactive matplotlib, and the project root.
-    env_keep = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
-    os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    # Restored afterwards: a caller in the same process (a test, a notebook) keeps its own root.
+    env_keep = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION",
+                                               "BENCHMARK_ROOT")}
+    os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                       "BENCHMARK_ROOT": str(root)})
     t_start = time.perf_counter()
     try:
         nb_params = params.model_dump()
@@ -413,12 +343,10 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
             html_path = work / "preconisations.html"
             html_path.write_text(html_text, encoding="utf-8")
             echo("Rendu PDF …")
-            from .annexes import ANNEX_PDF, render_split_pdfs
 
             # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
             render_split_pdfs(html_path, work / "preconisations.pdf", work / ANNEX_PDF, render_pdf)
             echo("Note de synthèse (PDF et DOCX) …")
-            from .note import write_note
 
             write_note(project, work, params)
         shutil.rmtree(work / "build", ignore_errors=True)

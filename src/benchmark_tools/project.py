@@ -1,0 +1,606 @@
+"""The project: every file of the benchmark, loaded into typed objects and checked.
+
+One entry point, :func:`load_project` (or :func:`validate_project`, which returns the problems
+instead of raising), and one ``load_*`` function per kind of file for the commands that need a
+single one. Reading a file into a model is :mod:`benchmark_tools.modelio`; the rules a file must
+follow are :mod:`benchmark_tools.validate` (cases, catalogue, profiles, settings),
+:mod:`benchmark_tools.validate_rules` (territory, préconisation rules, consultations) and
+:mod:`benchmark_tools.provenance` (sources). This module only reads and assembles.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .cases import low_coverage_problems, set_edition_tolerance
+from .errors import InputError, Problem, ValidationFailed
+from .modelio import _load_or_raise, find_root, load_model, pydantic_problems, rel
+from .provenance import POLICY_FILE, check_policy, check_sources
+from .safeio import recover_writes
+from .schema import (
+    CandidateDesign,
+    Case,
+    Catalogue,
+    Families,
+    Profile,
+    ReportParams,
+    Settings,
+    SourcePolicy,
+    Sources,
+)
+from .schema_rules import Consultation, LoadedConsultation, RecommendationConfig, Territory
+from .textutil import slug
+from .validate import (
+    _check_case_folder,
+    _suggest,
+    check_case,
+    check_catalogue,
+    check_links,
+    check_profile,
+    check_report_params,
+    check_settings,
+    check_templates,
+)
+from .validate_rules import check_consultation, check_rules, check_territory, personal_keys
+from .weights import profile_from_ranking
+from .yamlio import DEFAULT_MAX_BYTES, YamlDocument, read_yaml
+
+TERRITORY_FILE = ("benchmark", "territory", "rennes_metropole.yml")
+RULES_FILE = ("benchmark", "recommendations.yml")
+CONSULTATIONS_FOLDER = ("benchmark", "consultations")
+
+
+# --------------------------------------------------------------------------- the project
+
+
+@dataclass
+class Project:
+    """Everything the benchmark is made of, loaded and checked."""
+
+    root: Path
+    settings: Settings | None = None
+    catalogue: Catalogue | None = None
+    families: Families | None = None
+    sources: Sources | None = None
+    report: ReportParams | None = None
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    cases: list[Case] = field(default_factory=list)
+    designs: dict[str, CandidateDesign] = field(default_factory=dict)
+    case_files: dict[str, Path] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    source_policy: SourcePolicy | None = None  # set by validate_sources
+
+    def cases_of(self, family: str) -> list[Case]:
+        return [c for c in self.cases if c.family == family]
+
+    def case(self, case_id: str) -> Case:
+        for c in self.cases:
+            if c.id == case_id:
+                return c
+        raise KeyError(case_id)
+
+
+# --------------------------------------------------------------------------- one file at a time
+
+
+def load_settings(root: Path | None = None) -> Settings:
+    root = root or find_root()
+    return _load_or_raise(root / "benchmark" / "settings.yml", Settings, root)
+
+
+def load_catalogue(root: Path | None = None) -> Catalogue:
+    root = root or find_root()
+    return _load_or_raise(root / "benchmark" / "criteria.yml", Catalogue, root)
+
+
+def load_families(root: Path | None = None) -> Families:
+    root = root or find_root()
+    return _load_or_raise(root / "benchmark" / "families.yml", Families, root)
+
+
+def load_sources(root: Path | None = None) -> Sources:
+    root = root or find_root()
+    return _load_or_raise(root / "benchmark" / "sources.yml", Sources, root)
+
+
+def load_source_policy(root: Path | None = None) -> SourcePolicy:
+    """The source policy (``benchmark/sources_policy.yml``): grade of a source by its domain."""
+    root = root or find_root()
+    return _load_or_raise(root / "benchmark" / "sources_policy.yml", SourcePolicy, root)
+
+
+def load_report_params(root: Path | None = None) -> ReportParams:
+    root = root or find_root()
+    return _load_or_raise(root / "benchmark" / "report.yml", ReportParams, root)
+
+
+def load_profiles(root: Path | None = None) -> dict[str, Profile]:
+    """All weight profiles, checked together with the catalogue (see :mod:`validate`)."""
+    return load_project(root).profiles
+
+
+def load_cases(root: Path | None = None) -> list[Case]:
+    """All cases, validated with every cross-file rule; raises ValidationFailed otherwise."""
+    return load_project(root).cases
+
+
+__all__ = [
+    "find_root", "rel", "load_model", "load_settings", "load_catalogue", "load_families",
+    "load_sources", "load_source_policy", "load_report_params", "load_profiles", "load_cases", "CandidateDesign",
+]
+
+
+def classify(path: Path) -> str:
+    """Kind of file from its location and name."""
+    name = path.name
+    parent = path.parent.name
+    if name == "criteria.yml":
+        return "catalogue"
+    if name in ("settings.yml", "families.yml", "sources.yml", "report.yml", "sources_policy.yml"):
+        return name[:-4]
+    if name == "recommendations.yml" and parent == "benchmark":
+        return "recommendations"
+    if parent == "profiles":
+        return "profile"
+    if parent == "designs":
+        return "design"
+    if parent == "territory":
+        return "territory"
+    if parent == "consultations":
+        return "consultation"  # checked by consultations.py (read here as plain YAML)
+    if parent == "printemps":
+        return "printemps"  # Printemps citoyen catalogue: checked by `printemps validate`
+    return "case"
+
+
+def _yaml_files(p: Path) -> list[Path]:
+    if p.is_dir():
+        return sorted(x for x in p.rglob("*") if x.suffix.lower() in (".yml", ".yaml") and x.is_file()
+                      and not any(part.startswith(".") for part in x.relative_to(p).parts))
+    return [p]
+
+
+def validate_project(root: Path | None = None, paths: list[Path] | None = None) -> Project:
+    """Load and check the project; the returned :class:`Project` carries every problem found.
+
+    Parameters
+    ----------
+    root : Path, optional
+        Project root (found from the current directory by default).
+    paths : list of Path, optional
+        Files or folders to check (default: ``benchmark/`` and ``data/cases``). The definition
+        files (catalogue, families, settings, sources) are always read, since the other checks
+        need them.
+    """
+    root = Path(root) if root else find_root()
+    proj = Project(root=root)
+    P = proj.problems
+    bench = root / "benchmark"
+    # An import killed part-way is finished (journal committed) or undone (temporaries only)
+    # before anything is read: the data folder is never seen half-written.
+    try:
+        replayed, _removed = recover_writes(root / "data" / "cases")
+    except OSError as exc:
+        P.append(Problem(rel(root / "data" / "cases", root), f"reprise d'une écriture interrompue impossible ({exc})"))
+    else:
+        if replayed:
+            P.append(Problem(rel(root / "data" / "cases", root), f"import interrompu terminé : {replayed} fichier(s) "
+                             "renommé(s) d'après le journal", severity="warning"))
+
+    settings, sdoc, pr = load_model(bench / "settings.yml", Settings, root)
+    P += pr
+    if settings is not None:
+        P += check_settings(settings, rel(bench / "settings.yml", root), sdoc)
+    proj.settings = settings
+    max_bytes = settings.validation.max_file_bytes if settings else DEFAULT_MAX_BYTES
+    families, _, pr = load_model(bench / "families.yml", Families, root, max_bytes)
+    P += pr
+    proj.families = families
+    sources, sodoc, pr = load_model(bench / "sources.yml", Sources, root, max_bytes)
+    P += pr
+    if sodoc is not None:
+        P += check_links(sodoc.data, rel(bench / "sources.yml", root), sodoc)
+    proj.sources = sources
+    cat, cdoc, pr = load_model(bench / "criteria.yml", Catalogue, root, max_bytes)
+    P += pr
+    if cdoc is not None:
+        P += check_links(cdoc.data, rel(bench / "criteria.yml", root), cdoc)
+    if cat is not None:
+        P += check_catalogue(cat, cdoc, rel(bench / "criteria.yml", root), families, sources)
+    proj.catalogue = cat
+
+    if paths:
+        targets = []
+        for p in paths:
+            p = Path(p)
+            if not p.exists():
+                P.append(Problem(str(p), "fichier ou dossier introuvable"))
+                continue
+            targets += _yaml_files(p)
+    else:
+        targets = _yaml_files(bench / "profiles") + _yaml_files(bench / "designs") + \
+            _yaml_files(root / "data" / "cases") + [bench / "report.yml"]
+        # Territory files: only their links here (their model is checked by load_territory below).
+        for tpath in _yaml_files(bench / "territory"):
+            tdoc, _ = read_yaml(tpath, rel(tpath, root), max_bytes)
+            if tdoc is not None:
+                P += check_links(tdoc.data, rel(tpath, root), tdoc)
+        if (bench / "recommendations.yml").exists():
+            rdoc, _ = read_yaml(bench / "recommendations.yml", rel(bench / "recommendations.yml", root), max_bytes)
+            if rdoc is not None:
+                P += check_templates(rdoc.data, rel(bench / "recommendations.yml", root), rdoc)
+    cases_root = (root / "data" / "cases").resolve()
+    kept = []
+    for path in targets:
+        # Case files are « .yml »: another spelling (.yaml, .YML) would be read by one tool and
+        # skipped by another (and left out of the data fingerprint), so it is refused, located.
+        if path.suffix != ".yml" and path.suffix.lower() in (".yml", ".yaml"):
+            P.append(Problem(rel(path, root), "extension de fichier non acceptée : renommez le fichier en « .yml »",
+                             expected=f"{path.stem}.yml", found=path.name))
+            continue
+        kept.append(path)
+    targets = kept
+
+    seen_ids: dict[str, str] = {}
+    design_paths: list[Path] = []
+    for path in targets:
+        kind = classify(path)
+        file = rel(path, root)
+        if kind in ("catalogue", "settings", "families", "sources", "sources_policy"):
+            continue  # already read above
+        if kind == "profile":
+            pr_obj, doc, pr = load_model(path, Profile, root, max_bytes)
+            P += pr
+            if pr_obj is not None:
+                P += check_profile(pr_obj, doc, file, path, cat, settings)
+                proj.profiles[pr_obj.id] = pr_obj
+        elif kind == "design":
+            design_paths.append(path)  # after the cases: a status quo reads its reference case
+        elif kind == "case":
+            model = Case
+            obj, doc, pr = load_model(path, model, root, max_bytes, id_hint=path.stem)
+            P += pr
+            if obj is None:
+                continue
+            P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings)
+            P += check_links(doc.data, file, doc)
+            P += _check_case_folder(path, cases_root, families, file, obj.id)
+            if obj.id in seen_ids:
+                P.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
+                                 line=doc.line_of(("id",)), expected="un identifiant unique",
+                                 found=f"déjà utilisé par {seen_ids[obj.id]}"))
+                continue
+            seen_ids[obj.id] = file
+            proj.cases.append(obj)
+            proj.case_files[obj.id] = path
+        elif kind == "report":
+            rp, doc, pr = load_model(path, ReportParams, root, max_bytes)
+            P += pr
+            if rp is not None:
+                P += check_report_params(rp, file, settings, doc)
+            proj.report = rp
+        else:
+            # territory / recommendations: checked by their own loaders below; here only readable YAML.
+            _, pr = read_yaml(path, file, max_bytes)
+            P += pr
+
+    cases_by_id = {c.id: c for c in proj.cases}
+    if design_paths and paths:
+        # Checking a design alone still needs the cases a status quo refers to.
+        other = validate_project(root) if any(_mentions_status_quo(p) for p in design_paths) else None
+        if other is not None:
+            cases_by_id = {c.id: c for c in other.cases}
+    for path in design_paths:
+        file = rel(path, root)
+        obj, doc, pr = load_model(path, CandidateDesign, root, max_bytes, id_hint=path.stem,
+                                  transform=lambda data, f=file: _complete_status_quo(data, f, cases_by_id))
+        P += pr
+        if obj is None:
+            continue
+        P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings, ex_ante=True)
+        if doc is not None:
+            P += check_links(doc.data, file, doc)
+        proj.designs[obj.id] = obj
+
+    if not paths:
+        # The territory profile and the recommendation rules have their own models and rules.
+        territory = None
+        if (bench / "territory" / "rennes_metropole.yml").exists():
+            try:
+                territory = load_territory(root)
+            except ValidationFailed as exc:
+                P += exc.problems
+        if (bench / "recommendations.yml").exists() and cat is not None and families is not None:
+            try:
+                load_recommendation_config(root, cat, families, territory)
+            except ValidationFailed as exc:
+                P += exc.problems
+        if (bench / "consultations").is_dir() and cat is not None:
+            try:
+                load_consultations(root, [d.id for d in cat.dimensions])
+            except ValidationFailed as exc:
+                P += exc.problems
+        # Profiles listed in report.yml must exist (and the families it names).
+        rp = proj.report
+        if rp is not None:
+            if proj.profiles and rp.profile not in proj.profiles:
+                P.append(Problem(rel(bench / "report.yml", root), "profil inconnu" + _suggest(rp.profile, proj.profiles),
+                                 field="profile", expected=", ".join(proj.profiles), found=rp.profile))
+            if families is not None:
+                for f in rp.families:
+                    if f not in families.ids:
+                        P.append(Problem(rel(bench / "report.yml", root), "famille inconnue" + _suggest(f, families.ids),
+                                         field="families", expected=", ".join(families.ids), found=f))
+    proj.cases.sort(key=lambda c: (c.family, c.id))
+    # Evidence rules (source grades, coverage under the threshold): one separate hook.
+    P += validate_evidence(proj)
+    return proj
+
+
+def _mentions_status_quo(path: Path) -> bool:
+    try:
+        return "status_quo_of" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def _complete_status_quo(data: dict, file: str, cases_by_id: dict):
+    """A status-quo design that names its reference case takes that case's facts and scores.
+
+    The design file's own keys win; ``design``, ``outcomes`` and ``scores`` are merged key by key.
+    """
+    ref = data.get("status_quo_of")
+    if not ref:
+        return data, []
+    case = cases_by_id.get(ref)
+    if case is None:
+        return None, [Problem(file, "cas de référence introuvable" + _suggest(ref, cases_by_id), case_id=data.get("id"),
+                              field="status_quo_of", expected="l'identifiant d'un cas de data/cases", found=str(ref))]
+    if data.get("family") and data["family"] != case.family:
+        return None, [Problem(file, "le statu quo et son cas de référence doivent être de la même famille",
+                              case_id=data.get("id"), field="family", expected=case.family, found=str(data["family"]))]
+    base = case.model_dump(exclude_none=True)
+    base["baseline"] = False  # the status quo is placed among the cases, not counted as one of them
+    merged = {**base}
+    for key, value in data.items():
+        if key in ("design", "outcomes", "scores") and isinstance(value, dict):
+            merged[key] = {**base.get(key, {}), **value}
+        else:
+            merged[key] = value
+    merged.setdefault("status_quo", True)
+    return merged, []
+
+
+def load_project(root: Path | None = None) -> Project:
+    """The validated project; raises :class:`ValidationFailed` with every problem if any file is invalid."""
+    proj = validate_project(root)
+    errors = [p for p in proj.problems if p.severity == "error"]
+    if errors:
+        raise ValidationFailed(proj.problems)
+    return proj
+
+
+# --------------------------------------------------------------------------- territory and rules
+
+
+def load_territory(root: Path | str | None = None) -> Territory:
+    """Load and check the territory profile; raise :class:`ValidationFailed` with French problems.
+
+    Checks: the schema (unknown keys are errors), then :func:`validate_rules.check_territory`.
+    """
+    root = Path(root) if root else find_root()
+    path = root.joinpath(*TERRITORY_FILE)
+    file = rel(path, root)
+    obj, doc, problems = load_model(path, Territory, root)
+    if obj is None:
+        raise ValidationFailed(problems or [Problem(file, "fichier illisible")])
+
+    try:
+        fam_ids = load_families(root).ids
+    except ValidationFailed:
+        fam_ids = None  # families.yml is invalid: reported on its own, not here
+    case_ids = {p.stem for p in (root / "data" / "cases").glob("*/*.yml")}
+    problems += check_territory(obj, doc, file, fam_ids, case_ids)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ValidationFailed(problems)
+    return obj
+
+
+def load_recommendation_config(root: Path | str | None = None, catalogue=None, families=None,
+                               territory: Territory | None = None) -> RecommendationConfig:
+    """Load ``benchmark/recommendations.yml`` and check it; raise :class:`ValidationFailed` (French)."""
+    root = Path(root) if root else find_root()
+    path = root.joinpath(*RULES_FILE)
+    file = rel(path, root)
+    obj, doc, problems = load_model(path, RecommendationConfig, root)
+    if obj is None:
+        raise ValidationFailed(problems or [Problem(file, "fichier illisible")])
+    if catalogue is None or families is None:
+        catalogue = catalogue or load_catalogue(root)
+        families = families or load_families(root)
+    problems += check_rules(obj, file, catalogue, families, territory, doc)
+    if [p for p in problems if p.severity == "error"]:
+        raise ValidationFailed(problems)
+    return obj
+
+
+# --------------------------------------------------------------------------- consultations
+
+
+def load_consultation(path: Path, root: Path, dim_ids: list[str]) -> tuple[LoadedConsultation | None, list[Problem]]:
+    """Read and check one consultation file; (None, problems) when it is invalid."""
+    file = rel(path, root)
+    doc, problems = read_yaml(path, file)
+    if doc is None:
+        return None, problems
+    personal = personal_keys(doc.data)
+    if personal:
+        return None, problems + [
+            Problem(file, "les noms de personnes ne sont pas enregistrés (données personnelles) : indiquez seulement "
+                    "les fonctions dans « roles_present »", field=p, line=doc.line_of(loc),
+                    expected="aucun champ de nom", found=str(loc[-1])) for p, loc in personal]
+    obj, doc, problems = load_model(path, Consultation, root)
+    if obj is None:
+        return None, problems
+    problems += check_consultation(obj, file, doc, dim_ids)
+    if [p for p in problems if p.severity == "error"]:
+        return None, problems
+    pid = "consultation_" + slug(obj.service)
+    data = profile_from_ranking(pid, f"Classement du service : {obj.service}", dict(obj.ranking), obj.rule,
+                                viewpoint=f"{obj.service} (réunion du {obj.date})",
+                                rationale="Classement des dimensions donné en réunion.", dimension_ids=dim_ids)
+    return LoadedConsultation(file, obj, Profile.model_validate(data)), problems
+
+
+def load_consultations(root: Path | str | None = None, dim_ids: list[str] | None = None) -> list[LoadedConsultation]:
+    """Every consultation of ``benchmark/consultations/*.yml``, sorted by date then service.
+
+    Raises
+    ------
+    ValidationFailed
+        With every problem of every file (all collected).
+    """
+    root = Path(root) if root else find_root()
+    if dim_ids is None:
+        dim_ids = [d.id for d in load_catalogue(root).dimensions]
+    folder = root.joinpath(*CONSULTATIONS_FOLDER)
+    out, problems = [], []
+    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
+        item, probs = load_consultation(path, root, dim_ids)
+        problems += probs
+        if item is not None:
+            out.append(item)
+    if [p for p in problems if p.severity == "error"]:
+        raise ValidationFailed(problems)
+    services = [c.profile.id for c in out]
+    dup = sorted({s for s in services if services.count(s) > 1})
+    # Two meetings with the same service keep their own profile (suffix by date).
+    if dup:
+        out = [LoadedConsultation(c.file, c.data, c.profile.model_copy(
+            update={"id": f"{c.profile.id}_{c.data.date.replace('-', '')}"})) if c.profile.id in dup else c
+            for c in out]
+    return sorted(out, key=lambda c: (c.data.date, c.data.service))
+
+
+# --------------------------------------------------------------------------- sources
+
+
+_POLICIES: dict[Path, SourcePolicy] = {}
+
+
+def project_policy(root: Path | None = None) -> SourcePolicy:
+    """The policy of the project at ``root`` (found from the current directory by default), cached."""
+    root = Path(root or find_root()).resolve()
+    if root not in _POLICIES:
+        _POLICIES[root] = load_source_policy(root)
+    return _POLICIES[root]
+
+
+def validate_sources(proj) -> list[Problem]:
+    """Called by :func:`validate_project`.
+
+    Loads ``benchmark/sources_policy.yml`` (problems collected, never raised), keeps it on the
+    project as ``proj.source_policy`` and checks every case's sources.
+    """
+    path = proj.root / "benchmark" / POLICY_FILE
+    if not path.exists():
+        return []  # a project without a policy: no grading (older projects, minimal test projects)
+    policy, _, problems = load_model(path, SourcePolicy, proj.root)
+    if policy is None:
+        return problems
+    proj.source_policy = policy
+    files = {cid: rel(p, proj.root) for cid, p in proj.case_files.items()}
+    return problems + check_policy(policy, rel(path, proj.root)) + check_sources(proj.cases, files, policy)
+
+
+def validate_evidence(proj) -> list[Problem]:
+    """The evidence rules, called once by :func:`validate_project`.
+
+    - sets the edition tolerance of derived values from ``settings.evidence``;
+    - grades every cited source (:func:`validate_sources`);
+    - warns on each case under ``scoring.coverage_threshold`` (with the criteria still empty).
+    """
+    problems: list[Problem] = []
+    if proj.settings is not None:
+        set_edition_tolerance(proj.settings.evidence.edition_tolerance_years)
+    problems += validate_sources(proj)
+    if proj.settings is not None and proj.catalogue is not None and proj.families is not None:
+        files = {cid: rel(p, proj.root) for cid, p in proj.case_files.items()}
+        cases = [c for c in proj.cases if c.family in proj.families.ids]
+        problems += low_coverage_problems(cases, proj.catalogue, proj.families,
+                                          proj.settings.scoring.coverage_threshold, files)
+    return problems
+
+
+# --------------------------------------------------------------------------- run parameters
+
+
+def parse_overrides(overrides: list[str]) -> dict:
+    """``["profile=gestion", "n_draws=500"]`` → dict, values read as YAML scalars or lists."""
+    out = {}
+    for item in overrides:
+        if "=" not in item:
+            exc = InputError(f"paramètre mal écrit « {item} » (attendu : cle=valeur, par exemple profile=gestion)")
+            exc.usage = True
+            raise exc
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        if key == "families" and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        out[key] = value
+    return out
+
+
+def load_params(root: Path, overrides: list[str] | None = None, values: dict | None = None) -> ReportParams:
+    """The run parameters: ``benchmark/report.yml`` updated by the overrides, validated.
+
+    Raises
+    ------
+    InputError
+        For an unknown parameter (with the list of known ones) or an invalid value.
+    """
+    path = root / "benchmark" / "report.yml"
+    base, doc, problems = load_model(path, ReportParams, root)
+    if base is None:
+        raise ValidationFailed(problems)
+    extra = parse_overrides(overrides or [])
+    extra.update(values or {})
+    known = list(ReportParams.model_fields)
+    unknown = [k for k in extra if k not in known]
+    if unknown:
+        hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
+        msg = "; ".join(f"« {k} »" + (f" (vouliez-vous dire « {h[0]} » ?)" if h else "") for k, h in zip(unknown, hints, strict=False))
+        exc = InputError(f"paramètre(s) inconnu(s) : {msg} — paramètres acceptés : {', '.join(known)}")
+        exc.usage = True
+        raise exc
+    data = base.model_dump()
+    data.update(extra)
+    try:
+        return ReportParams.model_validate(data)
+    except Exception as exc:  # pydantic.ValidationError
+        probs = pydantic_problems(exc, ReportParams, YamlDocument("--set", data, {}), None)
+        raise InputError("valeur de paramètre invalide : " + " ; ".join(
+            f"{p.field}: {p.message}" + (f" (attendu : {p.expected}, trouvé : {p.found})" if p.expected else "")
+            for p in probs)) from None
+
+
+def check_params_against_project(params: ReportParams, project) -> None:
+    """Profile and families must exist in the project."""
+    if params.profile not in project.profiles:
+        raise InputError(f"profil inconnu « {params.profile} » (attendu : {', '.join(sorted(project.profiles))})")
+    probs = check_report_params(params, "--set / report.yml", project.settings)
+    if probs:
+        raise InputError(f"{probs[0].field} : {probs[0].message} (attendu : {probs[0].expected}, "
+                         f"trouvé : {probs[0].found})")
+    bad = [f for f in params.families if f not in project.families.ids]
+    if bad:
+        raise InputError(f"famille(s) inconnue(s) : {', '.join(bad)} (attendu : {', '.join(project.families.ids)})")
