@@ -19,6 +19,8 @@ from benchmark_tools import recommend as R
 from benchmark_tools.errors import ValidationFailed
 from benchmark_tools.formats import parse_french_number
 from benchmark_tools.project import load_recommendation_config, load_territory, validate_project
+from benchmark_tools.recommend_rules import RULES, OutcomeStatus
+from benchmark_tools.vocabulary import RULE_TYPES
 from projectkit import REPO, make_project
 
 URL = "https://example.org/page-publique-du-dispositif"
@@ -162,6 +164,10 @@ def test_leaders_are_the_robust_top_group(met):
     assert rs.evidence.baseline_ids == ["base_bp"]
 
 
+def test_every_rule_type_has_one_check():
+    assert sorted(RULES) == sorted(RULE_TYPES)
+
+
 @pytest.mark.parametrize("rule_id", ["r_below", "r_above", "r_missing", "r_share", "r_range"])
 def test_each_rule_type_fires_when_its_condition_is_met(met, rule_id):
     _, rs = met
@@ -173,7 +179,7 @@ def test_each_rule_type_stays_silent_when_its_condition_is_missed(missed, rule_i
     _, rs = missed
     assert rule_id not in [r.id for r in rs.recommendations]
     outcome = next(o for o in rs.outcomes if o.rule_id == rule_id)
-    assert outcome.status in ("condition_non_remplie", "donnees_insuffisantes")
+    assert outcome.status in (OutcomeStatus.CONDITION_NOT_MET, OutcomeStatus.INSUFFICIENT_DATA)
     assert outcome.reason
 
 

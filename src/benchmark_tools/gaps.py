@@ -29,7 +29,9 @@ from .formats import fmt_number, fmt_pct
 from .joint import JointScorer, draw_joint
 from .project import load_recommendation_config, load_territory
 from .ranking import rank_desc
-from .recommend import _evidence_for, _params, _run_rules, family_evidence, leader_group_counts
+from .recommend_evidence import _evidence_for, _params, family_evidence
+from .recommend_rules import _run_rules
+from .recommend_stability import leader_group_counts
 
 # Methods whose score of a case depends only on that case's dimension scores.
 _SEPARABLE = ("arithmetic", "geometric")
