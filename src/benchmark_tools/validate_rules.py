@@ -14,8 +14,8 @@ import string
 
 from .errors import Problem, short
 from .schema import YEAR_PATTERN
-from .schema_rules import Consultation, RecommendationConfig, Territory, TerritoryFact
-from .vocabulary import _COMMON_PLACEHOLDERS, CRITERION_RULES, PARAMETERS, PLACEHOLDERS
+from .schema_rules import Consultation, RecommendationConfig, Rule, Territory, TerritoryFact
+from .vocabulary import _COMMON_PLACEHOLDERS, CRITERION_RULES, PARAMETERS, PLACEHOLDERS, Parameter
 
 #: Keys meant for a personal name, refused at any depth of a consultation file (personal data).
 PERSONAL_KEYS = {"nom", "noms", "name", "names", "prenom", "prénom", "prenoms", "prénoms", "participants",
@@ -25,8 +25,6 @@ PERSONAL_KEYS = {"nom", "noms", "name", "names", "prenom", "prénom", "prenoms",
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _URL = re.compile(r"^https?://\S+$")
-
-
 
 
 def check_territory_fact(f: TerritoryFact, file: str, path: str, line) -> list[Problem]:
@@ -52,118 +50,161 @@ def placeholders(template: str) -> list[str]:
         raise ValueError(f"gabarit mal formé : {exc}") from None
 
 
+class _Problems:
+    """The problems of one file, each located by its key path in the YAML document (when read from one)."""
+
+    def __init__(self, file: str, doc=None):
+        self.file, self.doc, self.problems = file, doc, []
+
+    def add(self, msg: str, field: str, loc: tuple, expected=None, found=None) -> None:
+        self.problems.append(Problem(self.file, msg, field=field, line=self.doc.line_of(loc) if self.doc is not None
+                                 else None, expected=expected, found=found))
+
+
+def _hint(word, choices) -> str:
+    """« — vouliez-vous dire « x » ? » for the closest of ``choices``, or nothing."""
+    h = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" — vouliez-vous dire « {h[0]} » ?" if h else ""
+
+
 def check_rules(cfg: RecommendationConfig, file: str, catalogue, families, territory: Territory | None,
                 doc=None) -> list[Problem]:
     """Cross-file checks of the rules: names of criteria, parameters, families, placeholders, trade-offs."""
-    out: list[Problem] = []
+    out = _Problems(file, doc)
     crit_ids = catalogue.criterion_ids if catalogue is not None else None
     fam_main = list(families.main) if families is not None else None
-
-    def p(msg, field, loc, expected=None, found=None):
-        out.append(Problem(file, msg, field=field, line=doc.line_of(loc) if doc is not None else None,
-                           expected=expected, found=found))
-
-    def hint(word, choices):
-        h = difflib.get_close_matches(str(word), list(choices), n=1)
-        return f" — vouliez-vous dire « {h[0]} » ?" if h else ""
-
-    if cfg.limits.min_per_family > cfg.limits.max_per_family:
-        p("limites incohérentes : le minimum dépasse le maximum", "limits", ("limits",),
-          expected=f"≤ {cfg.limits.max_per_family}", found=str(cfg.limits.min_per_family))
-    for fam, names in cfg.ranges.items():
-        if fam_main is not None and fam not in fam_main:
-            p("famille inconnue" + hint(fam, fam_main), f"ranges.{fam}", ("ranges", fam),
-              expected=", ".join(fam_main), found=fam)
-        for j, name in enumerate(names):
-            if name not in PARAMETERS:
-                p("paramètre inconnu" + hint(name, PARAMETERS), f"ranges.{fam}[{j}]", ("ranges", fam, j),
-                  expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=name)
+    _check_limits_and_ranges(out, cfg, fam_main)
     seen: set[str] = set()
     for i, r in enumerate(cfg.rules):
-        base = f"rules[{i}]"
-        loc = ("rules", i)
+        base, loc = f"rules[{i}]", ("rules", i)
         if r.id in seen:
-            p("identifiant de règle en double", base + ".id", loc + ("id",), expected="un identifiant unique", found=r.id)
+            out.add("identifiant de règle en double", base + ".id", loc + ("id",), expected="un identifiant unique",
+                    found=r.id)
         seen.add(r.id)
         if fam_main is not None and r.family != "all" and r.family not in fam_main:
-            p("famille inconnue" + hint(r.family, fam_main), base + ".family", loc + ("family",),
-              expected="all ou " + ", ".join(fam_main), found=r.family)
+            out.add("famille inconnue" + _hint(r.family, fam_main), base + ".family", loc + ("family",),
+                    expected="all ou " + ", ".join(fam_main), found=r.family)
         if r.type in CRITERION_RULES:
-            if r.criterion is None:
-                p(f"une règle « {r.type} » porte sur un critère : indiquez « criterion »", base + ".criterion", loc,
-                  expected="un identifiant de benchmark/criteria.yml", found="rien")
-            elif crit_ids is not None and r.criterion not in crit_ids:
-                p("critère inconnu" + hint(r.criterion, crit_ids), base + ".criterion", loc + ("criterion",),
-                  expected="un identifiant de benchmark/criteria.yml", found=r.criterion)
-            if r.parameter is not None or r.practice is not None:
-                p(f"une règle « {r.type} » ne prend ni « parameter » ni « practice »", base + ".parameter",
-                  loc + ("parameter",), expected="rien", found=short(r.parameter or "practice"))
+            _check_criterion_target(out, r, base, loc, crit_ids)
         else:
-            if r.parameter is None:
-                p(f"une règle « {r.type} » porte sur un paramètre de conception : indiquez « parameter »",
-                  base + ".parameter", loc, expected=", ".join(PARAMETERS), found="rien")
-            elif r.parameter not in PARAMETERS:
-                p("paramètre inconnu" + hint(r.parameter, PARAMETERS), base + ".parameter", loc + ("parameter",),
-                  expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=r.parameter)
-            if r.criterion is not None:
-                p(f"une règle « {r.type} » ne prend pas « criterion » (utilisez « criteria » pour les indicateurs)",
-                  base + ".criterion", loc + ("criterion",), expected="rien", found=r.criterion)
-            param = PARAMETERS.get(r.parameter or "")
-            if r.type in ("baseline_missing_practice", "leaders_share_at_least"):
-                if r.practice is None:
-                    p("la pratique recherchée manque", base + ".practice", loc,
-                      expected="equals, contains, in, at_most ou at_least", found="rien")
-                elif param is not None:
-                    op = r.practice.op
-                    ok = {"number": ("at_most", "at_least", "equals"), "bool": ("equals",),
-                          "list": ("contains",), "vocab": ("equals", "in_")}[param.kind]
-                    if op not in ok:
-                        p(f"opérateur non adapté au paramètre « {param.name} »", base + ".practice",
-                          loc + ("practice",), expected=", ".join(o.rstrip("_") for o in ok), found=op.rstrip("_"))
-                    items = [r.practice.contains] if op == "contains" else (r.practice.in_ or []) if op == "in_" else \
-                        ([r.practice.equals] if op == "equals" and param.kind == "vocab" else [])
-                    for it in items:
-                        if param.vocabulary and it not in param.vocabulary:
-                            p("valeur inconnue" + hint(it, param.vocabulary), base + ".practice", loc + ("practice",),
-                              expected="parmi : " + ", ".join(param.vocabulary), found=str(it))
-                if r.min_share is None:
-                    p("« min_share » est requis pour cette règle", base + ".min_share", loc,
-                      expected="une part entre 0 et 1", found="rien")
-            if r.type == "parameter_range":
-                if param is not None and param.kind != "number":
-                    p("une fourchette ne se calcule que sur un paramètre numérique", base + ".parameter",
-                      loc + ("parameter",), expected="un paramètre numérique", found=r.parameter)
-                if r.practice is not None:
-                    p("une règle « parameter_range » ne prend pas « practice »", base + ".practice",
-                      loc + ("practice",), expected="rien", found="practice")
-        if r.type == "leaders_above_rest" and r.min_gap is None:
-            p("« min_gap » est requis (écart minimal des médianes normalisées)", base + ".min_gap", loc,
-              expected="un nombre entre 0 et 1", found="rien")
-        for j, c in enumerate(r.criteria):
-            if crit_ids is not None and c not in crit_ids:
-                p("critère inconnu" + hint(c, crit_ids), f"{base}.criteria[{j}]", loc + ("criteria", j),
-                  expected="un identifiant de benchmark/criteria.yml", found=c)
-        for j, t in enumerate(r.tradeoffs):
-            if t not in cfg.tradeoffs:
-                p("arbitrage inconnu" + hint(t, cfg.tradeoffs), f"{base}.tradeoffs[{j}]", loc + ("tradeoffs", j),
-                  expected=", ".join(cfg.tradeoffs), found=t)
-        if r.territory_fact is not None and territory is not None and territory.fact(r.territory_fact) is None:
-            p("fait du territoire introuvable", base + ".territory_fact", loc + ("territory_fact",),
-              expected="<identifiant de dispositif ou de contrainte>.<fait>", found=r.territory_fact)
-        try:
-            names = placeholders(r.text)
-        except ValueError as exc:
-            p(str(exc), base + ".text", loc + ("text",))
-            continue
-        allowed = PLACEHOLDERS[r.type] | _COMMON_PLACEHOLDERS
-        for name in names:
-            if name not in allowed:
-                p("champ de gabarit inconnu pour ce type de règle" + hint(name, allowed), base + ".text",
-                  loc + ("text",), expected="parmi : " + ", ".join(sorted(allowed)), found="{" + name + "}")
-        if "territory_value" in names and r.territory_fact is None:
-            p("{territory_value} demande « territory_fact »", base + ".territory_fact", loc,
-              expected="<dispositif ou contrainte>.<fait>", found="rien")
-    return out
+            _check_parameter_target(out, r, base, loc)
+        _check_references(out, cfg, r, base, loc, crit_ids, territory)
+        _check_placeholders(out, r, base, loc)
+    return out.problems
+
+
+def _check_limits_and_ranges(out: _Problems, cfg: RecommendationConfig, fam_main: list[str] | None) -> None:
+    """Limits in order; ranges keyed by a main family and naming known parameters."""
+    if cfg.limits.min_per_family > cfg.limits.max_per_family:
+        out.add("limites incohérentes : le minimum dépasse le maximum", "limits", ("limits",),
+                expected=f"≤ {cfg.limits.max_per_family}", found=str(cfg.limits.min_per_family))
+    for fam, names in cfg.ranges.items():
+        if fam_main is not None and fam not in fam_main:
+            out.add("famille inconnue" + _hint(fam, fam_main), f"ranges.{fam}", ("ranges", fam),
+                    expected=", ".join(fam_main), found=fam)
+        for j, name in enumerate(names):
+            if name not in PARAMETERS:
+                out.add("paramètre inconnu" + _hint(name, PARAMETERS), f"ranges.{fam}[{j}]", ("ranges", fam, j),
+                        expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=name)
+
+
+def _check_criterion_target(out: _Problems, r: Rule, base: str, loc: tuple, crit_ids) -> None:
+    """A criterion rule names a known criterion, and neither a parameter nor a practice."""
+    if r.criterion is None:
+        out.add(f"une règle « {r.type} » porte sur un critère : indiquez « criterion »", base + ".criterion", loc,
+                expected="un identifiant de benchmark/criteria.yml", found="rien")
+    elif crit_ids is not None and r.criterion not in crit_ids:
+        out.add("critère inconnu" + _hint(r.criterion, crit_ids), base + ".criterion", loc + ("criterion",),
+                expected="un identifiant de benchmark/criteria.yml", found=r.criterion)
+    if r.parameter is not None or r.practice is not None:
+        out.add(f"une règle « {r.type} » ne prend ni « parameter » ni « practice »", base + ".parameter",
+                loc + ("parameter",), expected="rien", found=short(r.parameter or "practice"))
+
+
+def _check_parameter_target(out: _Problems, r: Rule, base: str, loc: tuple) -> None:
+    """A parameter rule names a known parameter, no criterion, and what its type needs (practice, numbers)."""
+    if r.parameter is None:
+        out.add(f"une règle « {r.type} » porte sur un paramètre de conception : indiquez « parameter »",
+                base + ".parameter", loc, expected=", ".join(PARAMETERS), found="rien")
+    elif r.parameter not in PARAMETERS:
+        out.add("paramètre inconnu" + _hint(r.parameter, PARAMETERS), base + ".parameter", loc + ("parameter",),
+                expected="un paramètre parmi : " + ", ".join(PARAMETERS), found=r.parameter)
+    if r.criterion is not None:
+        out.add(f"une règle « {r.type} » ne prend pas « criterion » (utilisez « criteria » pour les indicateurs)",
+                base + ".criterion", loc + ("criterion",), expected="rien", found=r.criterion)
+    param = PARAMETERS.get(r.parameter or "")
+    if r.type in ("baseline_missing_practice", "leaders_share_at_least"):
+        _check_practice(out, r, param, base, loc)
+    if r.type == "parameter_range":
+        if param is not None and param.kind != "number":
+            out.add("une fourchette ne se calcule que sur un paramètre numérique", base + ".parameter",
+                    loc + ("parameter",), expected="un paramètre numérique", found=r.parameter)
+        if r.practice is not None:
+            out.add("une règle « parameter_range » ne prend pas « practice »", base + ".practice",
+                    loc + ("practice",), expected="rien", found="practice")
+
+
+#: The practice operators that fit each kind of parameter.
+_PRACTICE_OPS = {"number": ("at_most", "at_least", "equals"), "bool": ("equals",), "list": ("contains",),
+                 "vocab": ("equals", "in_")}
+
+
+def _check_practice(out: _Problems, r: Rule, param: Parameter | None, base: str, loc: tuple) -> None:
+    """A practice rule has a practice whose operator fits the parameter and whose values are known, and a min_share."""
+    if r.practice is None:
+        out.add("la pratique recherchée manque", base + ".practice", loc,
+                expected="equals, contains, in, at_most ou at_least", found="rien")
+    elif param is not None:
+        op = r.practice.op
+        ok = _PRACTICE_OPS[param.kind]
+        if op not in ok:
+            out.add(f"opérateur non adapté au paramètre « {param.name} »", base + ".practice",
+                    loc + ("practice",), expected=", ".join(o.rstrip("_") for o in ok), found=op.rstrip("_"))
+        items = [r.practice.contains] if op == "contains" else (r.practice.in_ or []) if op == "in_" else \
+            ([r.practice.equals] if op == "equals" and param.kind == "vocab" else [])
+        for it in items:
+            if param.vocabulary and it not in param.vocabulary:
+                out.add("valeur inconnue" + _hint(it, param.vocabulary), base + ".practice", loc + ("practice",),
+                        expected="parmi : " + ", ".join(param.vocabulary), found=str(it))
+    if r.min_share is None:
+        out.add("« min_share » est requis pour cette règle", base + ".min_share", loc,
+                expected="une part entre 0 et 1", found="rien")
+
+
+def _check_references(out: _Problems, cfg: RecommendationConfig, r: Rule, base: str, loc: tuple, crit_ids,
+                      territory: Territory | None) -> None:
+    """min_gap where needed; indicator criteria, trade-offs and territory fact that exist."""
+    if r.type == "leaders_above_rest" and r.min_gap is None:
+        out.add("« min_gap » est requis (écart minimal des médianes normalisées)", base + ".min_gap", loc,
+                expected="un nombre entre 0 et 1", found="rien")
+    for j, c in enumerate(r.criteria):
+        if crit_ids is not None and c not in crit_ids:
+            out.add("critère inconnu" + _hint(c, crit_ids), f"{base}.criteria[{j}]", loc + ("criteria", j),
+                    expected="un identifiant de benchmark/criteria.yml", found=c)
+    for j, t in enumerate(r.tradeoffs):
+        if t not in cfg.tradeoffs:
+            out.add("arbitrage inconnu" + _hint(t, cfg.tradeoffs), f"{base}.tradeoffs[{j}]", loc + ("tradeoffs", j),
+                    expected=", ".join(cfg.tradeoffs), found=t)
+    if r.territory_fact is not None and territory is not None and territory.fact(r.territory_fact) is None:
+        out.add("fait du territoire introuvable", base + ".territory_fact", loc + ("territory_fact",),
+                expected="<identifiant de dispositif ou de contrainte>.<fait>", found=r.territory_fact)
+
+
+def _check_placeholders(out: _Problems, r: Rule, base: str, loc: tuple) -> None:
+    """The text template is well formed and uses only the placeholders of its rule type."""
+    try:
+        names = placeholders(r.text)
+    except ValueError as exc:
+        out.add(str(exc), base + ".text", loc + ("text",))
+        return
+    allowed = PLACEHOLDERS[r.type] | _COMMON_PLACEHOLDERS
+    for name in names:
+        if name not in allowed:
+            out.add("champ de gabarit inconnu pour ce type de règle" + _hint(name, allowed), base + ".text",
+                    loc + ("text",), expected="parmi : " + ", ".join(sorted(allowed)), found="{" + name + "}")
+    if "territory_value" in names and r.territory_fact is None:
+        out.add("{territory_value} demande « territory_fact »", base + ".territory_fact", loc,
+                expected="<dispositif ou contrainte>.<fait>", found="rien")
 
 
 def check_territory(obj: Territory, doc, file: str, family_ids: list[str] | None, case_ids) -> list[Problem]:
