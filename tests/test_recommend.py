@@ -19,8 +19,8 @@ from benchmark_tools import recommend as R
 from benchmark_tools.errors import ValidationFailed
 from benchmark_tools.formats import parse_french_number
 from benchmark_tools.project import load_recommendation_config, load_territory, validate_project
-from benchmark_tools.recommend_rules import RULES, OutcomeStatus
-from benchmark_tools.vocabulary import RULE_TYPES
+from benchmark_tools.recommend_rules import RULES
+from benchmark_tools.vocabulary import RULE_TYPES, OutcomeStatus
 from projectkit import REPO, make_project
 
 URL = "https://example.org/page-publique-du-dispositif"

@@ -24,7 +24,7 @@ from .newcase import check_text_option, write_template
 from .note import write_note
 from .pipeline import ranking_table, score_family
 from .project import check_params_against_project, load_params, load_project, validate_project
-from .recommend import _params, recommendations_text
+from .recommend import recommendations_text, report_params
 from .report_run import run_report
 from .safeio import write_text_atomic
 from .weights import profile_from_ranking as build
@@ -323,7 +323,7 @@ def gaps(family: str | None = typer.Option(None, "--family", "-f", help="Famille
 
     proj = _project()
     _check_family(proj, family)
-    fams = [family] if family else [f for f in _params(proj, None).families if f in proj.families.main]
+    fams = [family] if family else [f for f in report_params(proj, None).families if f in proj.families.main]
     if family and family not in proj.families.main:
         _err(f"famille « {family} » : les faits à rechercher portent sur " + ", ".join(proj.families.main))
         raise typer.Exit(1)

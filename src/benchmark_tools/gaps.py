@@ -29,8 +29,8 @@ from .formats import fmt_number, fmt_pct
 from .joint import JointScorer, draw_joint
 from .project import load_recommendation_config, load_territory
 from .ranking import rank_desc
-from .recommend_evidence import _evidence_for, _params, family_evidence
-from .recommend_rules import _run_rules
+from .recommend_evidence import evidence_for, family_evidence, report_params
+from .recommend_rules import run_rules
 from .recommend_stability import leader_group_counts
 
 # Methods whose score of a case depends only on that case's dimension scores.
@@ -165,7 +165,7 @@ def family_gaps(project, family: str, params=None) -> GapsResult:
     (leader group of each draw recomputed). Rule evaluations are cached by leader group.
     """
 
-    rp = _params(project, params)
+    rp = report_params(project, params)
     settings = project.settings
     rs = settings.robustness
     territory = load_territory(project.root)
@@ -185,7 +185,7 @@ def family_gaps(project, family: str, params=None) -> GapsResult:
     def kept_rules(group: frozenset) -> frozenset:
         if group not in cache:
             leaders = sorted((ids[j] for j in group), key=lambda x: -ctx.p_top[x])
-            kept, _ = _run_rules(_evidence_for(ctx, leaders), cfg, territory, project, family)
+            kept, _ = run_rules(evidence_for(ctx, leaders), cfg, territory, project, family)
             cache[group] = frozenset(r.id for r in kept)
         return cache[group]
 

@@ -37,9 +37,9 @@ from .designs import position_design
 from .errors import InputError
 from .formats import fmt_number, fmt_share
 from .project import load_recommendation_config, load_territory
-from .recommend_evidence import _params, family_evidence
+from .recommend_evidence import family_evidence, report_params
 from .recommend_render import RecommendationReport, RecommendationSet, complementarity_paragraph
-from .recommend_rules import _run_rules
+from .recommend_rules import run_rules
 from .recommend_stability import preconisation_stability
 from .recommend_tables import distinguishing_practices, indicators_table, ranges_table
 from .schema import ReportParams
@@ -72,9 +72,9 @@ def recommend(project, family: str, params=None, *, config: RecommendationConfig
     """
     territory = territory or load_territory(project.root)
     cfg = config or load_recommendation_config(project.root, project.catalogue, project.families, territory)
-    rp = _params(project, params)
+    rp = report_params(project, params)
     ev = family_evidence(project, family, rp, cfg)
-    kept, outcomes = _run_rules(ev, cfg, territory, project, family)
+    kept, outcomes = run_rules(ev, cfg, territory, project, family)
     stab = preconisation_stability(ev, cfg, territory, project, family)
     kept = [replace(r, retention=stab.shares.get(r.id, 0.0)) for r in kept]
     names = cfg.ranges.get(family, [])
@@ -136,7 +136,7 @@ def recommend_all(project, params=None, families: list[str] | None = None) -> Re
     """:func:`recommend` for every main family of the run that has cases, and the complementarity paragraph."""
     territory = load_territory(project.root)
     cfg = load_recommendation_config(project.root, project.catalogue, project.families, territory)
-    fams = families or [f for f in (_params(project, params).families) if f in project.families.main]
+    fams = families or [f for f in (report_params(project, params).families) if f in project.families.main]
     sets = {f: recommend(project, f, params, config=cfg, territory=territory) for f in fams if project.cases_of(f)}
     return RecommendationReport(sets, complementarity_paragraph(project, sets, territory))
 

@@ -4,7 +4,7 @@ For one family, :func:`family_evidence` finds the leaders (non-Rennes cases whos
 being in the top *k* under the joint Monte Carlo reaches ``leaders.p_top_k_min`` of
 ``benchmark/recommendations.yml``) and compares them, criterion by criterion (normalised values,
 1 = best) and design parameter by design parameter, with the other cases and with Rennes' current
-instrument. :func:`_evidence_for` recomputes the same evidence for another leader group (one draw's).
+instrument. :func:`evidence_for` recomputes the same evidence for another leader group (one draw's).
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ class FamilyEvidence:
     context: Any = None
 
 
-def _params(project, params) -> ReportParams:
+def report_params(project, params) -> ReportParams:
     base = project.report
     if params is None:
         if base is None:
@@ -211,7 +211,7 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
         leaders and among all non-Rennes cases (monetary values in euros only), and Rennes'.
     """
 
-    rp = _params(project, params)
+    rp = report_params(project, params)
     cfg = config or load_recommendation_config(project.root, project.catalogue, project.families)
     if family not in project.families.main:
         raise InputError(f"famille « {family} » : les préconisations portent sur "
@@ -239,7 +239,7 @@ def family_evidence(project, family: str, params=None, config: RecommendationCon
     leaders = sorted([cid for cid in top_group if cid not in baseline_ids], key=lambda c: -p_top[c])
     ctx = _EvidenceContext(project, family, rp, cfg, profile, matrix, nominal, mc, ids, by_id, baseline_ids,
                            p_top, top_group, thr, engine_thr, {}, str(s_lead.robustness.missing_prior))
-    return _evidence_for(ctx, leaders)
+    return evidence_for(ctx, leaders)
 
 
 @dataclass
@@ -272,7 +272,7 @@ class _EvidenceContext:
 
 
 
-def _evidence_for(ctx: _EvidenceContext, leaders: list[str]) -> FamilyEvidence:
+def evidence_for(ctx: _EvidenceContext, leaders: list[str]) -> FamilyEvidence:
     """The evidence the rules read, for a given leader group (robust group, or one draw's)."""
     project, family, rp, mc = ctx.project, ctx.family, ctx.rp, ctx.mc
     rest = [cid for cid in ctx.ids if cid not in leaders and cid not in ctx.baseline_ids]

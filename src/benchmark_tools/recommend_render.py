@@ -12,11 +12,11 @@ from .formats import fmt_number, fmt_share
 from .htmlsafe import safe_url
 from .joint import PRIOR_LABELS
 from .recommend_evidence import FamilyEvidence
-from .recommend_rules import OUTCOME_LABELS, OutcomeStatus, Recommendation, RuleOutcome
+from .recommend_rules import Recommendation, RuleOutcome
 from .recommend_stability import PreconisationStability
 from .schema_rules import Territory
 from .textutil import escape_md
-from .vocabulary import HORIZON_LABELS, HORIZONS
+from .vocabulary import HORIZON_LABELS, HORIZONS, OUTCOME_LABELS, PROPOSER_LABELS_TO, OutcomeStatus
 
 #: How a text coming from the data is written: escaped for Markdown, as is for the terminal.
 Escape = Callable[[object], str]
@@ -293,13 +293,6 @@ class RecommendationReport:
         return "\n".join(parts)
 
 
-_WHO = {"habitants": "aux habitants", "collectifs": "aux collectifs", "associations": "aux associations",
-        "communes": "aux communes", "ess": "aux structures de l'ESS", "entreprises": "aux entreprises",
-        "etablissements_scolaires": "aux établissements scolaires",
-        "conseils_de_quartier": "aux conseils de quartier", "coproprietes": "aux copropriétés",
-        "autres": "à d'autres porteurs"}
-
-
 def _join_fr(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
 
@@ -322,7 +315,7 @@ def complementarity_paragraph(project, sets: dict[str, RecommendationSet],
         top = sorted(((v, k) for k, v in s["shares"].items() if np.isfinite(v) and v >= 0.5), reverse=True)
         if top:
             main_public[fam] = top[0][1]
-            who = _join_fr([f"{_WHO.get(k, k)} ({fmt_share(v)} des cas)" for v, k in top])
+            who = _join_fr([f"{PROPOSER_LABELS_TO.get(k, k)} ({fmt_share(v)} des cas)" for v, k in top])
             sent = f"Dans les {s['n']} cas documentés, les {label} s'adressent d'abord {who}"
         else:
             sent = f"Dans les {s['n']} cas documentés, les {label} n'ont pas de type de porteur majoritaire"
@@ -344,7 +337,7 @@ def complementarity_paragraph(project, sets: dict[str, RecommendationSet],
             return ("l'" if x[:1] in "aeéiouh" else "le ") + x
 
         parts = [f"{_join_fr([article(f) for f in fams])} {'visent' if len(fams) > 1 else 'vise'} surtout "
-                 f"{_WHO.get(k, k).replace('aux ', 'les ', 1).replace('à d', 'd', 1)}"
+                 f"{PROPOSER_LABELS_TO.get(k, k).replace('aux ', 'les ', 1).replace('à d', 'd', 1)}"
                  for k, fams in publics.items()]
         if len(publics) == len(main_public) and len(main_public) > 1:
             sentences.append("Les instruments se complètent par leur public principal : " + " ; ".join(parts) + ".")

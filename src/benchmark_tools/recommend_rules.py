@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -24,24 +23,7 @@ from .recommend_evidence import (
     raw_text,
 )
 from .schema_rules import Practice, RecommendationConfig, Rule, Territory
-from .vocabulary import PARAMETERS, Parameter, item_label
-
-
-class OutcomeStatus(StrEnum):
-    """What happened to a rule; the values are the identifiers written in the outcome tables."""
-
-    EMITTED = "emis"
-    CONDITION_NOT_MET = "condition_non_remplie"
-    INSUFFICIENT_DATA = "donnees_insuffisantes"
-    CAP = "plafond"
-
-
-#: French label of each status of a rule not retained (« Règles non retenues »).
-OUTCOME_LABELS: dict[OutcomeStatus, str] = {
-    OutcomeStatus.CONDITION_NOT_MET: "condition non remplie",
-    OutcomeStatus.INSUFFICIENT_DATA: "données insuffisantes",
-    OutcomeStatus.CAP: "au-delà du plafond de préconisations",
-}
+from .vocabulary import PARAMETERS, OutcomeStatus, Parameter, item_label
 
 
 @dataclass(frozen=True)
@@ -403,7 +385,7 @@ def _territory_value(d: _Draft, territory: Territory | None) -> list[str]:
     return [tf.source]
 
 
-def _run_rules(ev: FamilyEvidence, cfg: RecommendationConfig, territory, project, family: str):
+def run_rules(ev: FamilyEvidence, cfg: RecommendationConfig, territory, project, family: str):
     """Evaluate the rules on one evidence set: (kept recommendations, outcome of every rule)."""
     emitted: list[tuple[int, int, Recommendation]] = []
     outcomes: list[RuleOutcome] = []

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .recommend_evidence import FamilyEvidence, _evidence_for
-from .recommend_rules import _run_rules
+from .recommend_evidence import FamilyEvidence, evidence_for
+from .recommend_rules import run_rules
 from .schema_rules import RecommendationConfig
 
 
@@ -87,7 +87,7 @@ def preconisation_stability(ev: FamilyEvidence, cfg: RecommendationConfig, terri
     lead_share: dict[str, float] = {}
     for g, c in counts.items():
         leaders = sorted((ctx.ids[j] for j in g), key=lambda x: -ctx.p_top[x])
-        kept, _ = _run_rules(_evidence_for(ctx, leaders), cfg, territory, project, family)
+        kept, _ = run_rules(evidence_for(ctx, leaders), cfg, territory, project, family)
         for r in kept:
             shares[r.id] = shares.get(r.id, 0.0) + c / s
         for cid in leaders:

@@ -9,6 +9,7 @@ A test checks that the engine's registries have exactly these keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 # --------------------------------------------------------------------------- cases
 
@@ -124,6 +125,23 @@ PLACEHOLDERS: dict[str, set[str]] = {
 }
 
 
+class OutcomeStatus(StrEnum):
+    """What happened to a rule; the values are the identifiers written in the outcome tables."""
+
+    EMITTED = "emis"
+    CONDITION_NOT_MET = "condition_non_remplie"
+    INSUFFICIENT_DATA = "donnees_insuffisantes"
+    CAP = "plafond"
+
+
+#: French label of each status of a rule not retained (« Règles non retenues »).
+OUTCOME_LABELS: dict[OutcomeStatus, str] = {
+    OutcomeStatus.CONDITION_NOT_MET: "condition non remplie",
+    OutcomeStatus.INSUFFICIENT_DATA: "données insuffisantes",
+    OutcomeStatus.CAP: "au-delà du plafond de préconisations",
+}
+
+
 # --------------------------------------------------------------------------- design parameters
 
 @dataclass(frozen=True)
@@ -176,3 +194,11 @@ _ITEM_LABELS = {
 
 def item_label(item) -> str:
     return _ITEM_LABELS.get(str(item), str(item))
+
+
+#: To whom an instrument is addressed, by proposer type (« s'adressent d'abord aux habitants »).
+PROPOSER_LABELS_TO: dict[str, str] = {"habitants": "aux habitants", "collectifs": "aux collectifs", "associations": "aux associations",
+    "communes": "aux communes", "ess": "aux structures de l'ESS", "entreprises": "aux entreprises",
+    "etablissements_scolaires": "aux établissements scolaires",
+    "conseils_de_quartier": "aux conseils de quartier", "coproprietes": "aux copropriétés",
+    "autres": "à d'autres porteurs"}
