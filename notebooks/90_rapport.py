@@ -29,13 +29,14 @@ from benchmark_tools.designs import position_design, positioning_figure
 from benchmark_tools.plots import (
     acceptability_bars,
     dimension_heatmap,
+    pca_figure,
     profile_heatmap,
     rank_interval_plot,
     sobol_bars,
 )
 from benchmark_tools.project import load_project
 from benchmark_tools.recommend import recommend_all
-from benchmark_tools.typology import pca_figure, typology
+from benchmark_tools.typology import typology
 
 rh.setup_notebook()
 project = load_project()

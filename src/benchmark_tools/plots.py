@@ -1,4 +1,4 @@
-"""Charts of the report: dimension profiles, rank intervals, acceptability, Sobol indices, coverage.
+"""Charts of the report: dimension profiles, rank intervals, acceptability, Sobol indices, coverage, typology.
 
 Each function returns a matplotlib Figure (nothing is shown or saved here); the notebooks
 display them, as SVG, so that the HTML and the PDF stay sharp.
@@ -15,7 +15,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
+from .errors import InputError
 from .matrix import Status
+from .typology import TypologyResult, plot_label
 
 TEAL = "#0b7a75"
 NAVY = "#0b3d5c"
@@ -210,5 +212,103 @@ def profile_heatmap(df, title: str | None = None):
     fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label("score de dimension (0 à 1)")
     if title:
         ax.set_title(title, pad=28)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- typology
+
+#: Longest label drawn next to a point of the map (longer ones are cut with « … »).
+MAP_LABEL_CHARS = 34
+
+
+def pca_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=None,
+               label_points: bool = True):
+    """Map of the cases on two principal components, coloured by cluster.
+
+    Rennes cases are drawn larger with a black edge and a bold label; placed candidate
+    designs are stars. Returns the matplotlib Figure.
+    """
+    coords = result.pca.coordinates
+    q = coords.shape[1]
+    a, b = components
+    if max(a, b) >= q:
+        raise InputError(f"Composante demandée absente : seulement {q} composante(s).")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 7.5))
+    else:
+        fig = ax.figure
+    cmap = plt.get_cmap("tab10")
+    for c in result.clusters:
+        pts = coords.loc[c.members]
+        base = result.baseline.loc[c.members].to_numpy(dtype=bool)
+        color = cmap(c.number % 10)
+        ax.scatter(pts.iloc[~base, a], pts.iloc[~base, b], s=40, color=color, alpha=0.85,
+                   label=f"{c.number + 1}. {c.name} ({c.size})")
+        if base.any():
+            ax.scatter(pts.iloc[base, a], pts.iloc[base, b], s=110, color=color,
+                       edgecolors="black", linewidths=1.6, zorder=3)
+    if label_points:
+        for cid in coords.index:
+            bold = bool(result.baseline[cid])
+            ax.annotate(plot_label(result.short[cid], MAP_LABEL_CHARS), (coords.loc[cid].iloc[a], coords.loc[cid].iloc[b]),
+                        fontsize=6.5, fontweight="bold" if bold else "normal",
+                        xytext=(3, 3), textcoords="offset points")
+    if len(result.design_profiles):
+        dc = result.pca.transform(result.design_profiles.to_numpy(dtype=float))
+        ax.scatter(dc[:, a], dc[:, b], marker="*", s=260, color="black", edgecolors="white",
+                   linewidths=0.8, zorder=4, label="Dispositif candidat")
+        for j, d in enumerate(result.design_profiles.index):
+            ax.annotate(plot_label(result.design_short.get(d, d), MAP_LABEL_CHARS), (dc[j, a], dc[j, b]), fontsize=6.5,
+                        fontstyle="italic", xytext=(4, -8), textcoords="offset points")
+    ax.scatter([], [], s=110, facecolors="none", edgecolors="black", linewidths=1.6,
+               label="Dispositif rennais")
+    evr = result.pca.explained_variance_ratio
+    ax.set_xlabel(f"Composante {a + 1} ({100 * evr[a]:.0f} % de la variance)")
+    ax.set_ylabel(f"Composante {b + 1} ({100 * evr[b]:.0f} % de la variance)")
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+    ax.set_title("Typologie des cas : carte des composantes principales")
+    ax.legend(fontsize=7, loc="best", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def loadings_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=None):
+    """Correlation-circle-like plot of the feature loadings on two components."""
+    a, b = components
+    load = result.pca.loadings
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 6))
+    else:
+        fig = ax.figure
+    for i, fid in enumerate(result.profiles.columns):
+        x, y = load.iloc[i, a], load.iloc[i, b]
+        ax.arrow(0, 0, x, y, head_width=0.02, color="0.3", length_includes_head=True)
+        ax.annotate(result.feature_labels.get(fid, fid), (x, y), fontsize=7)
+    lim = max(1e-9, float(np.abs(load.iloc[:, [a, b]].to_numpy()).max())) * 1.2
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_xlabel(f"Composante {a + 1}")
+    ax.set_ylabel(f"Composante {b + 1}")
+    ax.set_title("Contribution des caractéristiques aux composantes")
+    fig.tight_layout()
+    return fig
+
+
+def dendrogram_figure(result: TypologyResult, ax=None):
+    """Ward dendrogram of the retained cases (labels: short names)."""
+    # scipy's clustering is only needed for this figure: imported when it is drawn.
+    from scipy.cluster.hierarchy import dendrogram, linkage
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 5))
+    else:
+        fig = ax.figure
+    z = linkage(result.profiles.to_numpy(dtype=float), method="ward")
+    dendrogram(z, labels=[plot_label(result.short[c]) for c in result.profiles.index], ax=ax, leaf_font_size=7,
+               leaf_rotation=90)
+    ax.set_ylabel("Distance de Ward")
+    ax.set_title("Classification ascendante hiérarchique (Ward)")
     fig.tight_layout()
     return fig
