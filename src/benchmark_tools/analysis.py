@@ -189,6 +189,7 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
         labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
         fa.sobol = rb.sobol_analysis(scorer, rs.sobol_n, params.seed, rs.noise_factor, methods=rs.methods,
                                      normalisations=rs.normalisations, n_bootstrap=rs.sobol_bootstrap,
+                                     conf_level=rs.sobol_conf_level,
                                      nominal_method=params.method, nominal_normalisation=params.normalisation,
                                      dimension_labels=labels)
     return fa

@@ -158,6 +158,19 @@ def draw_weights(
     n = int(n)
     if n < 0:
         raise ValueError("Le nombre de tirages doit être positif.")
+    _check_scheme_parameters(scheme, noise_factor, concentration)
+    rng = _rng(rng_seed)
+    b = _as_bounds(bounds, dimension_ids, d)
+    if b is None:
+        return _raw_draws(w, n, scheme, rng, noise_factor, concentration)
+    names = list(dimension_ids) if dimension_ids is not None else [f"n°{j + 1}" for j in range(d)]
+    lo, hi = b[:, 0], b[:, 1]
+    _check_bounds(w, lo, hi, scheme, noise_factor, names)
+    return _rejection_sample(w, n, scheme, rng, noise_factor, concentration, lo, hi)
+
+
+def _check_scheme_parameters(scheme: str, noise_factor: float | None, concentration: float | None) -> None:
+    """The parameter each scheme needs is given and in range (French message otherwise)."""
     if scheme == "multiplicative":
         if noise_factor is None or not 0 <= noise_factor < 1:
             raise ValueError(
@@ -170,13 +183,11 @@ def draw_weights(
                 "Le schéma « dirichlet » demande une concentration strictement positive "
                 f"(trouvé : {concentration!r})."
             )
-    rng = _rng(rng_seed)
-    b = _as_bounds(bounds, dimension_ids, d)
-    if b is None:
-        return _raw_draws(w, n, scheme, rng, noise_factor, concentration)
 
-    names = list(dimension_ids) if dimension_ids is not None else [f"n°{j + 1}" for j in range(d)]
-    lo, hi = b[:, 0], b[:, 1]
+
+def _check_bounds(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, scheme: str, noise_factor: float | None,
+                  names: list[str]) -> None:
+    """Bounds that are valid, can be met together, and that the scheme's draws can reach."""
     bad = np.flatnonzero(~np.isfinite(lo) | ~np.isfinite(hi) | (lo > hi) | (lo < 0) | (hi > 1))
     if bad.size:
         raise ValueError(
@@ -201,6 +212,11 @@ def draw_weights(
             )
             + "."
         )
+
+
+def _rejection_sample(w: np.ndarray, n: int, scheme: str, rng: np.random.Generator, noise_factor: float | None,
+                      concentration: float | None, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``n`` draws of the scheme inside the bounds, by rejection, in batches."""
     accepted: list[np.ndarray] = []
     n_ok = 0
     n_tried = 0

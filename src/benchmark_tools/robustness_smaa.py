@@ -130,37 +130,8 @@ def smaa_from_draws(
     m = _tie_sizes(ranks)
     acc = _position_shares(ranks, m)
     ranked = (ranks > 0).all(axis=0)
-    first = np.where(ranks == 1, 1.0 / np.maximum(m, 1), 0.0)
-    n_first = first.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        central = (first.T @ weights) / n_first[:, None]
-    central[n_first == 0] = np.nan
-    n_r = int(ranked.sum())
-    alpha = np.zeros(n)
-    if n_r > 1:
-        alpha[:n_r] = (n_r - np.arange(1, n_r + 1)) / (n_r - 1)
-    elif n_r == 1:
-        alpha[0] = 1.0
-    holistic = acc @ alpha
+    central, n_first = _central_weights(weights, ranks, m)
     scenarios = list(confidence_scenarios) if confidence_scenarios else [(method, normalisation)]
-    confidence = np.full(n, np.nan)
-    has = np.flatnonzero(n_first > 0)
-    if scorer is not None and has.size:
-        share = np.zeros(has.size)
-        for meth, norm in scenarios:
-            s = np.asarray(scorer(central[has], method=meth, normalisation=norm), dtype=float)
-            r = rank_desc(s, _tol(scorer))  # row j: ranking under the central weights of case has[j]
-            rj = r[np.arange(has.size), has]
-            mj = _tie_sizes(r)[np.arange(has.size), has]
-            share += np.where(rj == 1, 1.0 / np.maximum(mj, 1), 0.0)
-        confidence[has] = share / len(scenarios)
-    winning = None
-    if pairwise:
-        ranked_kn = ranks > 0
-        winning = np.empty((n, n))
-        for i in range(n):  # loop over cases (n), each a vectorised pass over the K draws
-            beats = (ranks[:, i, None] < ranks) & ranked_kn & ranked_kn[:, i, None]
-            winning[i] = beats.sum(axis=0) / k
     return SMAAResult(
         case_ids=list(case_ids if case_ids is not None else getattr(scorer, "case_ids", range(n))),
         dimension_ids=list(
@@ -168,13 +139,64 @@ def smaa_from_draws(
         ),
         acceptability=acc,
         central_weights=central,
-        confidence=confidence,
-        holistic=holistic,
+        confidence=_confidence(scorer, central, n_first, scenarios),
+        holistic=acc @ _holistic_meta_weights(ranked),
         ranked=ranked,
         n_draws=k,
         confidence_scenarios=scenarios,
-        winning=winning,
+        winning=_winning_indices(ranks) if pairwise else None,
     )
+
+
+def _central_weights(weights: np.ndarray, ranks: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean weights over the draws where each case is first (a shared first counts 1/m), and that count."""
+    first = np.where(ranks == 1, 1.0 / np.maximum(m, 1), 0.0)
+    n_first = first.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        central = (first.T @ weights) / n_first[:, None]
+    central[n_first == 0] = np.nan
+    return central, n_first
+
+
+def _holistic_meta_weights(ranked: np.ndarray) -> np.ndarray:
+    """Linear meta-weights α_r = (N − r)/(N − 1) over the N cases ranked in every draw."""
+    n = ranked.size
+    n_r = int(ranked.sum())
+    alpha = np.zeros(n)
+    if n_r > 1:
+        alpha[:n_r] = (n_r - np.arange(1, n_r + 1)) / (n_r - 1)
+    elif n_r == 1:
+        alpha[0] = 1.0
+    return alpha
+
+
+def _confidence(scorer, central: np.ndarray, n_first: np.ndarray,
+                scenarios: list[tuple[str | None, str | None]]) -> np.ndarray:
+    """Confidence factors: share of the scenarios in which a case is first at its central weights."""
+    confidence = np.full(central.shape[0], np.nan)
+    has = np.flatnonzero(n_first > 0)
+    if scorer is None or not has.size:
+        return confidence
+    share = np.zeros(has.size)
+    for meth, norm in scenarios:
+        s = np.asarray(scorer(central[has], method=meth, normalisation=norm), dtype=float)
+        r = rank_desc(s, _tol(scorer))  # row j: ranking under the central weights of case has[j]
+        rj = r[np.arange(has.size), has]
+        mj = _tie_sizes(r)[np.arange(has.size), has]
+        share += np.where(rj == 1, 1.0 / np.maximum(mj, 1), 0.0)
+    confidence[has] = share / len(scenarios)
+    return confidence
+
+
+def _winning_indices(ranks: np.ndarray) -> np.ndarray:
+    """``winning[i, k]``: share of draws in which case i is ranked strictly ahead of case k."""
+    k, n = ranks.shape
+    ranked_kn = ranks > 0
+    winning = np.empty((n, n))
+    for i in range(n):  # loop over cases (n), each a vectorised pass over the K draws
+        beats = (ranks[:, i, None] < ranks) & ranked_kn & ranked_kn[:, i, None]
+        winning[i] = beats.sum(axis=0) / k
+    return winning
 
 
 def smaa_from_monte_carlo(
