@@ -25,6 +25,14 @@ ORANGE = "#c77700"
 GREY = "#9aa8b4"
 CMAP = LinearSegmentedColormap.from_list("rapport", ["#f4f1e8", "#9fd3c7", "#0b7a75", "#0b3d5c"])
 
+# Legibility of the charts (drawing choices, not thresholds of the method):
+#: A score grid cell above this value is dark enough to take white text.
+DARK_CELL_SCORE = 0.6
+#: The acceptability chart leaves out cases whose first ranks add up to at most this share.
+MIN_ACCEPTABILITY_SHOWN = 0.005
+#: A bar segment of the acceptability chart narrower than this share carries no percentage.
+MIN_LABELLED_SHARE = 0.08
+
 
 def _short(name: str, width: int = 38) -> str:
     return textwrap.shorten(name, width=width, placeholder="…")
@@ -52,7 +60,7 @@ def _score_grid(ax, values, xlabels, ylabels):
         for j in range(values.shape[1]):
             v = values[i, j]
             ax.text(j, i, "—" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=6.5,
-                    color="white" if (not np.isnan(v) and v > 0.6) else "#1d2733")
+                    color="white" if (not np.isnan(v) and v > DARK_CELL_SCORE) else "#1d2733")
     ax.spines[:].set_visible(False)
     return im
 
@@ -129,7 +137,7 @@ def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None, na
     s = analysis.smaa
     r = analysis.result
     acc = s.acceptability[:, :max_rank]
-    keep = [i for i in np.argsort(-acc.sum(axis=1), kind="stable") if acc[i].sum() > 0.005]
+    keep = [i for i in np.argsort(-acc.sum(axis=1), kind="stable") if acc[i].sum() > MIN_ACCEPTABILITY_SHOWN]
     fig, ax = plt.subplots(figsize=(7.2, 0.3 * max(len(keep), 1) + 1.2))
     left = np.zeros(len(keep))
     colors = [NAVY, TEAL, "#7cc4b5", "#cfe9e2", "#eef6f3"]
@@ -137,7 +145,7 @@ def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None, na
         vals = acc[keep, k]
         ax.barh(range(len(keep)), vals, left=left, color=colors[k % len(colors)], label=f"rang {k + 1}")
         for y, (lft, v) in enumerate(zip(left, vals, strict=False)):
-            if v >= 0.08:
+            if v >= MIN_LABELLED_SHARE:
                 ax.text(lft + v / 2, y, f"{100 * v:.0f} %", ha="center", va="center", fontsize=6.5,
                         color="white" if k < 2 else "#1d2733")
         left += vals

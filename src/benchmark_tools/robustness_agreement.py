@@ -45,6 +45,7 @@ def weighted_spearman(x, y) -> float:
 
 def kendall_tau(x, y) -> float:
     """Kendall's tau-b between two rankings (scipy), on the cases ranked in both."""
+    # scipy.stats is slow to import: only when an agreement is measured.
     from scipy.stats import kendalltau
 
     xs, ys = _common_reranked(x, y)

@@ -20,6 +20,7 @@ KMEANS_N_INIT = 20
 
 
 def _threadpool_limits():
+    # Imported with scikit-learn, when a typology is fitted (see the module's note on threads).
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(1)
@@ -72,6 +73,7 @@ def impute(values: pd.DataFrame, family: pd.Series, min_observed_share: float):
 
 
 def _silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    # scikit-learn is heavy to import: only when a typology is fitted.
     from sklearn.metrics import silhouette_score
 
     if len(np.unique(labels)) < 2 or len(np.unique(labels)) >= len(labels):
@@ -89,6 +91,7 @@ def cluster_profiles(x: np.ndarray, k_min: int, k_max: int, seed: int):
     kmeans : ndarray of int (n,)
     silhouettes : DataFrame with columns ``k``, ``silhouette Ward``, ``silhouette k-means``
     """
+    # scikit-learn is heavy to import: only when a typology is fitted.
     from sklearn.cluster import AgglomerativeClustering, KMeans
 
     x = np.asarray(x, dtype=float)
@@ -119,6 +122,7 @@ def cluster_profiles(x: np.ndarray, k_min: int, k_max: int, seed: int):
 
 
 def _pca(x: np.ndarray, index, seed: int) -> PCAResult:
+    # scikit-learn is heavy to import: only when a typology is fitted.
     from sklearn.decomposition import PCA
 
     q = int(min(x.shape[0] - 1, x.shape[1]))
