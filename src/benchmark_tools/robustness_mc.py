@@ -13,6 +13,11 @@ from .robustness_draws import draw_weights
 from .robustness_ranks import BatchScorer, _hist_quantile, _rank_histogram, _score_and_rank
 from .robustness_words import _stability_labels
 
+#: Bounds of the rank interval (quantiles of the rank over the draws). Not a setting: the fields
+#: (``rank_p05``, ``rank_p95``), the column names (« rang P5 ») and every text of the report
+#: (« intervalle 5–95 % ») name these two levels.
+RANK_INTERVAL = (0.05, 0.95)
+
 
 @dataclass
 class MonteCarloResult:
@@ -222,8 +227,8 @@ def summarise_draws(
         nominal_ranks=nominal_ranks,
         rank_counts=counts,
         median_rank=_hist_quantile(counts, 0.5),
-        rank_p05=_hist_quantile(counts, 0.05),
-        rank_p95=_hist_quantile(counts, 0.95),
+        rank_p05=_hist_quantile(counts, RANK_INTERVAL[0]),
+        rank_p95=_hist_quantile(counts, RANK_INTERVAL[1]),
         p_first=counts[:, 1] / k,
         p_top_k=p_top,
         mean_score=mean_score,
