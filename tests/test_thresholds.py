@@ -157,3 +157,19 @@ def test_family_analysis_reads_the_sobol_confidence_level():
     params = project.report.model_copy(update={"n_draws": 50})
     fa = analyse_family(project, "fonds_de_concours", params, profiles=False)
     assert fa.sobol is not None and fa.sobol.conf_level == 0.5
+
+
+def test_family_analysis_words_follow_the_settings():
+    project = load_project()
+    rs = project.settings.robustness
+    params = project.report.model_copy(update={"n_draws": 50})
+    _project_with(project, robustness=_with(rs, sobol_n=16, sobol_bootstrap=20))
+    fa = analyse_family(project, "fonds_de_concours", params, profiles=False)
+    assert [fa.change_word(t) for t in (0.5, 0.7, 0.9)] == ["fortement", "sensiblement", "peu"]
+    fa.robustness_settings = _with(rs, kendall_strong_change_below=0.95, kendall_some_change_below=0.95)
+    assert [fa.change_word(t) for t in (0.5, 0.7, 0.9)] == ["fortement"] * 3
+    st = float(np.nanmax(fa.sobol.ST))
+    for cut_off in (0.0, 0.99):
+        fa.robustness_settings = _with(rs, sobol_negligible_total=cut_off)
+        assert fa.sobol_negligible == (st <= cut_off)
+    assert 0.0 < st <= 0.99  # the loop above saw both answers
