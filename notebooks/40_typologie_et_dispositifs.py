@@ -31,8 +31,9 @@ run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
 from benchmark_tools import report_blocks as rp
 from benchmark_tools import report_html as rh
 from benchmark_tools.designs import position_design, positioning_figure
+from benchmark_tools.plots import dendrogram_figure, loadings_figure, pca_figure
 from benchmark_tools.project import load_project
-from benchmark_tools.typology import dendrogram_figure, loadings_figure, pca_figure, typology
+from benchmark_tools.typology import typology
 
 rh.setup_notebook()
 project = load_project()

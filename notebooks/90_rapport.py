@@ -29,13 +29,14 @@ from benchmark_tools.designs import position_design, positioning_figure
 from benchmark_tools.plots import (
     acceptability_bars,
     dimension_heatmap,
+    pca_figure,
     profile_heatmap,
     rank_interval_plot,
     sobol_bars,
 )
 from benchmark_tools.project import load_project
 from benchmark_tools.recommend import recommend_all
-from benchmark_tools.typology import pca_figure, typology
+from benchmark_tools.typology import typology
 
 rh.setup_notebook()
 project = load_project()
@@ -153,7 +154,7 @@ for fa in analyses:
     display(rh.heading(fa.label, 3, anchor="robustesse-" + fa.family))
     display(rp.robustness_words(fa, project))
     display(missing_priors_section(fa, project.settings.robustness.top_k))
-    if fa.sobol is not None and fa.sobol.ST.max() > 0.01:
+    if fa.sobol is not None and not fa.sobol_negligible:
         display(rh.figure(sobol_bars(fa.sobol)))
 
 # %% [markdown]

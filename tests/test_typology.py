@@ -14,7 +14,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from benchmark_tools.cases import short_names
 from benchmark_tools.errors import InputError
-from benchmark_tools.typology import cluster_profiles, fit_typology, impute, pca_figure, typology
+from benchmark_tools.plots import pca_figure
+from benchmark_tools.typology import cluster_profiles, fit_typology, impute, typology
 
 FEATURES = ["f1", "f2", "f3", "f4"]
 

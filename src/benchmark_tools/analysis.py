@@ -18,6 +18,7 @@ from .cases import short_names
 from .joint import compare_priors, joint_monte_carlo
 from .matrix import DecisionMatrix, Status
 from .pipeline import family_matrix, get_profile
+from .schema import RobustnessSettings
 from .scoring import ScoreResult, make_batch_scorer, score
 
 
@@ -44,6 +45,22 @@ class FamilyAnalysis:
     prior: str = "none"
     notes: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    #: ``settings.robustness`` of the run: the thresholds of the words (Kendall bands, Sobol cut-off).
+    robustness_settings: RobustnessSettings | None = None
+
+    def change_word(self, tau: float) -> str:
+        """How much the ranking changes, in one adverb, for Kendall's tau with it (settings' bands)."""
+        return rb.agreement_change_word(tau, self._thresholds())
+
+    @property
+    def sobol_negligible(self) -> bool:
+        """Whether no tested choice moves the ranking (every total Sobol index at or below the cut-off)."""
+        return self.sobol is not None and rb.sobol_negligible(self.sobol, self._thresholds())
+
+    def _thresholds(self) -> RobustnessSettings:
+        if self.robustness_settings is None:
+            raise ValueError("Analyse sans réglages de robustesse : la construire avec analyse_family.")
+        return self.robustness_settings
 
     @property
     def n_ranked(self) -> int:
@@ -160,7 +177,7 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
     res = score(matrix, profile, settings, method=params.method, normalisation=params.normalisation)
 
     fa = FamilyAnalysis(family, project.families.label(family, plural=True), matrix, res,
-                        names=short_names(project.cases_of(family)))
+                        names=short_names(project.cases_of(family)), robustness_settings=rs)
     if not robustness or res.ranked.sum() < 2:
         if res.ranked.sum() < 2:
             fa.notes.append("Moins de deux cas classés : pas d'analyse de robustesse.")
@@ -189,6 +206,7 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
         labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
         fa.sobol = rb.sobol_analysis(scorer, rs.sobol_n, params.seed, rs.noise_factor, methods=rs.methods,
                                      normalisations=rs.normalisations, n_bootstrap=rs.sobol_bootstrap,
+                                     conf_level=rs.sobol_conf_level,
                                      nominal_method=params.method, nominal_normalisation=params.normalisation,
                                      dimension_labels=labels)
     return fa

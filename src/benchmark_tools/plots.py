@@ -1,4 +1,4 @@
-"""Charts of the report: dimension profiles, rank intervals, acceptability, Sobol indices, coverage.
+"""Charts of the report: dimension profiles, rank intervals, acceptability, Sobol indices, coverage, typology.
 
 Each function returns a matplotlib Figure (nothing is shown or saved here); the notebooks
 display them, as SVG, so that the HTML and the PDF stay sharp.
@@ -15,13 +15,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
+from .errors import InputError
 from .matrix import Status
+from .typology import TypologyResult, plot_label
 
 TEAL = "#0b7a75"
 NAVY = "#0b3d5c"
 ORANGE = "#c77700"
 GREY = "#9aa8b4"
 CMAP = LinearSegmentedColormap.from_list("rapport", ["#f4f1e8", "#9fd3c7", "#0b7a75", "#0b3d5c"])
+
+# Legibility of the charts (drawing choices, not thresholds of the method):
+#: A score grid cell above this value is dark enough to take white text.
+DARK_CELL_SCORE = 0.6
+#: The acceptability chart leaves out cases whose first ranks add up to at most this share.
+MIN_ACCEPTABILITY_SHOWN = 0.005
+#: A bar segment of the acceptability chart narrower than this share carries no percentage.
+MIN_LABELLED_SHARE = 0.08
 
 
 def _short(name: str, width: int = 38) -> str:
@@ -50,7 +60,7 @@ def _score_grid(ax, values, xlabels, ylabels):
         for j in range(values.shape[1]):
             v = values[i, j]
             ax.text(j, i, "—" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=6.5,
-                    color="white" if (not np.isnan(v) and v > 0.6) else "#1d2733")
+                    color="white" if (not np.isnan(v) and v > DARK_CELL_SCORE) else "#1d2733")
     ax.spines[:].set_visible(False)
     return im
 
@@ -127,7 +137,7 @@ def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None, na
     s = analysis.smaa
     r = analysis.result
     acc = s.acceptability[:, :max_rank]
-    keep = [i for i in np.argsort(-acc.sum(axis=1), kind="stable") if acc[i].sum() > 0.005]
+    keep = [i for i in np.argsort(-acc.sum(axis=1), kind="stable") if acc[i].sum() > MIN_ACCEPTABILITY_SHOWN]
     fig, ax = plt.subplots(figsize=(7.2, 0.3 * max(len(keep), 1) + 1.2))
     left = np.zeros(len(keep))
     colors = [NAVY, TEAL, "#7cc4b5", "#cfe9e2", "#eef6f3"]
@@ -135,7 +145,7 @@ def acceptability_bars(analysis, max_rank: int = 3, title: str | None = None, na
         vals = acc[keep, k]
         ax.barh(range(len(keep)), vals, left=left, color=colors[k % len(colors)], label=f"rang {k + 1}")
         for y, (lft, v) in enumerate(zip(left, vals, strict=False)):
-            if v >= 0.08:
+            if v >= MIN_LABELLED_SHARE:
                 ax.text(lft + v / 2, y, f"{100 * v:.0f} %", ha="center", va="center", fontsize=6.5,
                         color="white" if k < 2 else "#1d2733")
         left += vals
@@ -210,5 +220,103 @@ def profile_heatmap(df, title: str | None = None):
     fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label("score de dimension (0 à 1)")
     if title:
         ax.set_title(title, pad=28)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- typology
+
+#: Longest label drawn next to a point of the map (longer ones are cut with « … »).
+MAP_LABEL_CHARS = 34
+
+
+def pca_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=None,
+               label_points: bool = True):
+    """Map of the cases on two principal components, coloured by cluster.
+
+    Rennes cases are drawn larger with a black edge and a bold label; placed candidate
+    designs are stars. Returns the matplotlib Figure.
+    """
+    coords = result.pca.coordinates
+    q = coords.shape[1]
+    a, b = components
+    if max(a, b) >= q:
+        raise InputError(f"Composante demandée absente : seulement {q} composante(s).")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 7.5))
+    else:
+        fig = ax.figure
+    cmap = plt.get_cmap("tab10")
+    for c in result.clusters:
+        pts = coords.loc[c.members]
+        base = result.baseline.loc[c.members].to_numpy(dtype=bool)
+        color = cmap(c.number % 10)
+        ax.scatter(pts.iloc[~base, a], pts.iloc[~base, b], s=40, color=color, alpha=0.85,
+                   label=f"{c.number + 1}. {c.name} ({c.size})")
+        if base.any():
+            ax.scatter(pts.iloc[base, a], pts.iloc[base, b], s=110, color=color,
+                       edgecolors="black", linewidths=1.6, zorder=3)
+    if label_points:
+        for cid in coords.index:
+            bold = bool(result.baseline[cid])
+            ax.annotate(plot_label(result.short[cid], MAP_LABEL_CHARS), (coords.loc[cid].iloc[a], coords.loc[cid].iloc[b]),
+                        fontsize=6.5, fontweight="bold" if bold else "normal",
+                        xytext=(3, 3), textcoords="offset points")
+    if len(result.design_profiles):
+        dc = result.pca.transform(result.design_profiles.to_numpy(dtype=float))
+        ax.scatter(dc[:, a], dc[:, b], marker="*", s=260, color="black", edgecolors="white",
+                   linewidths=0.8, zorder=4, label="Dispositif candidat")
+        for j, d in enumerate(result.design_profiles.index):
+            ax.annotate(plot_label(result.design_short.get(d, d), MAP_LABEL_CHARS), (dc[j, a], dc[j, b]), fontsize=6.5,
+                        fontstyle="italic", xytext=(4, -8), textcoords="offset points")
+    ax.scatter([], [], s=110, facecolors="none", edgecolors="black", linewidths=1.6,
+               label="Dispositif rennais")
+    evr = result.pca.explained_variance_ratio
+    ax.set_xlabel(f"Composante {a + 1} ({100 * evr[a]:.0f} % de la variance)")
+    ax.set_ylabel(f"Composante {b + 1} ({100 * evr[b]:.0f} % de la variance)")
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+    ax.set_title("Typologie des cas : carte des composantes principales")
+    ax.legend(fontsize=7, loc="best", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def loadings_figure(result: TypologyResult, components: tuple[int, int] = (0, 1), ax=None):
+    """Correlation-circle-like plot of the feature loadings on two components."""
+    a, b = components
+    load = result.pca.loadings
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 6))
+    else:
+        fig = ax.figure
+    for i, fid in enumerate(result.profiles.columns):
+        x, y = load.iloc[i, a], load.iloc[i, b]
+        ax.arrow(0, 0, x, y, head_width=0.02, color="0.3", length_includes_head=True)
+        ax.annotate(result.feature_labels.get(fid, fid), (x, y), fontsize=7)
+    lim = max(1e-9, float(np.abs(load.iloc[:, [a, b]].to_numpy()).max())) * 1.2
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_xlabel(f"Composante {a + 1}")
+    ax.set_ylabel(f"Composante {b + 1}")
+    ax.set_title("Contribution des caractéristiques aux composantes")
+    fig.tight_layout()
+    return fig
+
+
+def dendrogram_figure(result: TypologyResult, ax=None):
+    """Ward dendrogram of the retained cases (labels: short names)."""
+    # scipy's clustering is only needed for this figure: imported when it is drawn.
+    from scipy.cluster.hierarchy import dendrogram, linkage
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 5))
+    else:
+        fig = ax.figure
+    z = linkage(result.profiles.to_numpy(dtype=float), method="ward")
+    dendrogram(z, labels=[plot_label(result.short[c]) for c in result.profiles.index], ax=ax, leaf_font_size=7,
+               leaf_rotation=90)
+    ax.set_ylabel("Distance de Ward")
+    ax.set_title("Classification ascendante hiérarchique (Ward)")
     fig.tight_layout()
     return fig

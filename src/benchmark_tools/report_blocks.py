@@ -218,7 +218,7 @@ def missing_words(fa) -> str:
     examples = " ; ".join(
         f"{e(names.get(cid, cid))} passerait du rang {int(mb.loc[cid, 'rang'])} au rang {int(mb.loc[cid, 'rang manquants à la médiane'])}"
         for cid in moved.index if moved[cid] > 0)
-    level = "fortement" if tau < 0.6 else ("sensiblement" if tau < 0.8 else "peu")
+    level = fa.change_word(tau)
     text = (f"<p><strong>Données manquantes.</strong> Si chaque critère non documenté prenait la valeur médiane des cas "
             f"qui le documentent, le classement changerait {level} (tau de Kendall {fmt_number(float(tau), 2)} avec le "
             f"classement affiché)" + (f" : {examples}" if examples else "") + ". Avec la pire ou la meilleure valeur "
@@ -248,7 +248,7 @@ def robustness_words(fa, project) -> Html:
     parts.append(f"<p>{len(stable)} des {len(ranked)} positions classées sont <span class='etiquette stable'>stables</span> "
                  f"(même rang, à un rang près, dans au moins {fmt_pct(fa.monte_carlo.stability_threshold)} des tirages) ; "
                  f"les autres sont <span class='etiquette fragile'>fragiles</span> : leur rang dépend des poids retenus.</p>")
-    if fa.sobol is not None and float(np.nanmax(fa.sobol.ST)) <= 0.01:
+    if fa.sobol is not None and fa.sobol_negligible:
         parts.append("<p>Aucun des choix testés (poids des dimensions, méthode, normalisation) ne change l'ordre des "
                      "cas classés : les indices de Sobol sont nuls.</p>")
     elif fa.sobol is not None:

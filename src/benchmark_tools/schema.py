@@ -20,6 +20,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     field_validator,
+    model_validator,
 )
 
 from .vocabulary import (  # noqa: F401 - re-exported: the schema's vocabulary
@@ -375,6 +376,49 @@ class RobustnessSettings(Strict):
     gaps_draws: int = Field(default=300, gt=0)
     gaps_levels: int = Field(default=5, ge=2)
     gaps_top: int = Field(default=20, gt=0)
+    # Level of the bootstrap confidence intervals of the Sobol indices.
+    sobol_conf_level: float = Field(default=0.95, gt=0, lt=1)
+    # Total Sobol index at or below which no tested choice is said to move the ranking.
+    sobol_negligible_total: float = Field(default=0.01, ge=0, lt=1)
+    # Kendall's tau bands of the words « fortement » (below the first), « sensiblement » (below
+    # the second), « peu » (above) for how much a ranking changes.
+    kendall_strong_change_below: float = Field(default=0.6, gt=-1, le=1)
+    kendall_some_change_below: float = Field(default=0.8, gt=-1, le=1)
+
+    @model_validator(mode="after")
+    def _bands_in_order(self):
+        if self.kendall_strong_change_below > self.kendall_some_change_below:
+            raise ValueError("robustness.kendall_strong_change_below doit être ≤ "
+                             "robustness.kendall_some_change_below")
+        return self
+
+
+class TypologyReading(Strict):
+    """How the typology is read and its clusters named (the words of the report)."""
+
+    # Mean silhouette: lower bound of « structure forte », « raisonnable », « faible » (Kaufman &
+    # Rousseeuw 1990, ch. 2); below the last one, no substantial structure.
+    silhouette_strong: float = Field(default=0.71, gt=-1, le=1)
+    silhouette_reasonable: float = Field(default=0.51, gt=-1, le=1)
+    silhouette_weak: float = Field(default=0.26, gt=-1, le=1)
+    # A cluster is named after at most this many distinctive traits…
+    name_traits: int = Field(default=2, ge=1, le=10)
+    # …leaving out a trait whose gap to the mean is below this share of the first trait's gap.
+    name_trait_min_ratio: float = Field(default=0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _bands_in_order(self):
+        if not self.silhouette_strong >= self.silhouette_reasonable >= self.silhouette_weak:
+            raise ValueError("typology.reading : attendu silhouette_strong ≥ silhouette_reasonable ≥ "
+                             "silhouette_weak")
+        return self
+
+    @property
+    def silhouette_bands(self) -> tuple[tuple[float, str], ...]:
+        """(lower bound, French wording), strongest first."""
+        return ((self.silhouette_strong, "structure forte"),
+                (self.silhouette_reasonable, "structure raisonnable"),
+                (self.silhouette_weak, "structure faible, peut-être artificielle"))
 
 
 class TypologySettings(Strict):
@@ -382,6 +426,7 @@ class TypologySettings(Strict):
     k_max: int = Field(ge=2)
     n_neighbours: int = Field(ge=1)
     level: Literal["dimensions", "criteria"]
+    reading: TypologyReading = Field(default_factory=TypologyReading)
 
 
 class ValidationSettings(Strict):
