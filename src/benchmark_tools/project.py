@@ -5,21 +5,29 @@ instead of raising), and one ``load_*`` function per kind of file for the comman
 single one. Reading a file into a model is :mod:`benchmark_tools.modelio`; the rules a file must
 follow are :mod:`benchmark_tools.validate` (cases, catalogue, profiles, settings),
 :mod:`benchmark_tools.validate_rules` (territory, préconisation rules, consultations) and
-:mod:`benchmark_tools.provenance` (sources). This module only reads and assembles.
+:mod:`benchmark_tools.provenance` (sources). This module only reads and assembles. The run
+parameters (``report.yml`` and ``--set``) are :mod:`benchmark_tools.run_params`, importable from here.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from .cases import low_coverage_problems, set_edition_tolerance
-from .errors import InputError, Problem, ValidationFailed
-from .modelio import _load_or_raise, find_root, load_model, pydantic_problems, rel
+from .errors import Problem, ValidationFailed
+from .modelio import (
+    _load_or_raise,
+    drop_set_aside,
+    find_root,
+    load_model,
+    load_model_partial,
+    rel,
+)
 from .provenance import POLICY_FILE, check_policy, check_sources
+
+# The run parameters are loaded here too (callers import them from this module).
+from .run_params import check_params_against_project, load_params, parse_overrides
 from .safeio import recover_writes
 from .schema import (
     CandidateDesign,
@@ -47,7 +55,7 @@ from .validate import (
 )
 from .validate_rules import check_consultation, check_rules, check_territory, personal_keys
 from .weights import profile_from_ranking
-from .yamlio import DEFAULT_MAX_BYTES, YamlDocument, read_yaml
+from .yamlio import DEFAULT_MAX_BYTES, read_yaml
 
 TERRITORY_FILE = ("benchmark", "territory", "rennes_metropole.yml")
 RULES_FILE = ("benchmark", "recommendations.yml")
@@ -131,6 +139,7 @@ def load_cases(root: Path | None = None) -> list[Case]:
 __all__ = [
     "find_root", "rel", "load_model", "load_settings", "load_catalogue", "load_families",
     "load_sources", "load_source_policy", "load_report_params", "load_profiles", "load_cases", "CandidateDesign",
+    "load_params", "parse_overrides", "check_params_against_project",
 ]
 
 
@@ -284,14 +293,18 @@ def _check_design_file(run: _Run, path: Path, file: str) -> None:
 
 def _check_case_file(run: _Run, path: Path, file: str) -> None:
     proj = run.proj
-    obj, doc, pr = load_model(path, Case, run.root, run.max_bytes, id_hint=path.stem)
+    # A file with an unknown key or a refused value is still checked on the rest (every problem
+    # of the file in one run); it does not join the project's cases.
+    obj, doc, pr, aside = load_model_partial(path, Case, run.root, run.max_bytes, id_hint=path.stem)
     proj.problems += pr
     if obj is None:
         return
-    proj.problems += check_case(obj, doc, file, path, catalogue=proj.catalogue, families=proj.families,
-                                settings=proj.settings)
-    proj.problems += check_links(doc.data, file, doc)
-    proj.problems += _check_case_folder(path, run.cases_root, proj.families, file, obj.id)
+    found = check_case(obj, doc, file, path, catalogue=proj.catalogue, families=proj.families,
+                       settings=proj.settings)
+    found += check_links(doc.data, file, doc) + _check_case_folder(path, run.cases_root, proj.families, file, obj.id)
+    proj.problems += drop_set_aside(found, aside)
+    if aside:
+        return
     if obj.id in run.seen_ids:
         proj.problems.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
                                      line=doc.line_of(("id",)), expected="un identifiant unique",
@@ -611,72 +624,3 @@ def validate_evidence(proj) -> list[Problem]:
         problems += low_coverage_problems(cases, proj.catalogue, proj.families,
                                           proj.settings.scoring.coverage_threshold, files)
     return problems
-
-
-# --------------------------------------------------------------------------- run parameters
-
-
-def parse_overrides(overrides: list[str]) -> dict:
-    """``["profile=gestion", "n_draws=500"]`` → dict, values read as YAML scalars or lists."""
-    out = {}
-    for item in overrides:
-        if "=" not in item:
-            exc = InputError(f"paramètre mal écrit « {item} » (attendu : cle=valeur, par exemple profile=gestion)")
-            exc.usage = True
-            raise exc
-        key, raw = item.split("=", 1)
-        key = key.strip()
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        if key == "families" and isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        out[key] = value
-    return out
-
-
-def load_params(root: Path, overrides: list[str] | None = None, values: dict | None = None) -> ReportParams:
-    """The run parameters: ``benchmark/report.yml`` updated by the overrides, validated.
-
-    Raises
-    ------
-    InputError
-        For an unknown parameter (with the list of known ones) or an invalid value.
-    """
-    path = root / "benchmark" / "report.yml"
-    base, doc, problems = load_model(path, ReportParams, root)
-    if base is None:
-        raise ValidationFailed(problems)
-    extra = parse_overrides(overrides or [])
-    extra.update(values or {})
-    known = list(ReportParams.model_fields)
-    unknown = [k for k in extra if k not in known]
-    if unknown:
-        hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
-        msg = "; ".join(f"« {k} »" + (f" (vouliez-vous dire « {h[0]} » ?)" if h else "") for k, h in zip(unknown, hints, strict=False))
-        exc = InputError(f"paramètre(s) inconnu(s) : {msg} — paramètres acceptés : {', '.join(known)}")
-        exc.usage = True
-        raise exc
-    data = base.model_dump()
-    data.update(extra)
-    try:
-        return ReportParams.model_validate(data)
-    except Exception as exc:  # pydantic.ValidationError
-        probs = pydantic_problems(exc, ReportParams, YamlDocument("--set", data, {}), None)
-        raise InputError("valeur de paramètre invalide : " + " ; ".join(
-            f"{p.field}: {p.message}" + (f" (attendu : {p.expected}, trouvé : {p.found})" if p.expected else "")
-            for p in probs)) from None
-
-
-def check_params_against_project(params: ReportParams, project) -> None:
-    """Profile and families must exist in the project."""
-    if params.profile not in project.profiles:
-        raise InputError(f"profil inconnu « {params.profile} » (attendu : {', '.join(sorted(project.profiles))})")
-    probs = check_report_params(params, "--set / report.yml", project.settings)
-    if probs:
-        raise InputError(f"{probs[0].field} : {probs[0].message} (attendu : {probs[0].expected}, "
-                         f"trouvé : {probs[0].found})")
-    bad = [f for f in params.families if f not in project.families.ids]
-    if bad:
-        raise InputError(f"famille(s) inconnue(s) : {', '.join(bad)} (attendu : {', '.join(project.families.ids)})")

@@ -28,7 +28,7 @@ from pathlib import Path
 import pydantic
 
 from .errors import InputError, Problem, ValidationFailed
-from .modelio import pydantic_problems
+from .modelio import drop_set_aside, pydantic_problems, salvage
 from .safeio import write_all_or_nothing
 from .schema import Case
 from .validate import check_case
@@ -62,27 +62,36 @@ def _fact_of(dotted: str | None) -> str | None:
     return None
 
 
+def _case_problems(project, data: dict, display: str, target: Path) -> list[Problem]:
+    """Every problem of one case's data: the schema's, then the rules' on what the schema accepts.
+
+    A refused cell or key does not hide the other problems of the row: the rules still run on the
+    rest (:func:`benchmark_tools.modelio.salvage`).
+    """
+    cid = data.get("id")
+    try:
+        case, found, aside = Case.model_validate(data), [], ()
+    except pydantic.ValidationError as exc:
+        found = pydantic_problems(exc, Case, YamlDocument(display, data, {}), cid)
+        case, aside = salvage(Case, data, exc, id_hint=cid if isinstance(cid, str) else None)
+    if case is not None:
+        found += drop_set_aside(check_case(case, None, display, target, catalogue=project.catalogue,
+                                           families=project.families, settings=project.settings), aside)
+    return found
+
+
 def check_workbook(project, path) -> tuple[list[tuple[Path, dict]], list[Problem]]:
     """Read and check a workbook; return the (target file, case data) pairs and every problem."""
     path = Path(path)
     display = str(path)
     parsed, P = read_workbook(project, path, display)
-    settings = project.settings
     out: list[tuple[Path, dict]] = []
     for pc in parsed:
         data = canonical_case(pc.data, project.catalogue)
         cid = data.get("id")
         fam = data.get("family")
         target = project.root / "data" / "cases" / str(fam) / f"{cid}.yml"
-        found: list[Problem] = []
-        try:
-            case = Case.model_validate(data)
-        except pydantic.ValidationError as exc:
-            found = pydantic_problems(exc, Case, YamlDocument(display, data, {}), cid)
-            case = None
-        if case is not None:
-            found = check_case(case, None, display, target, catalogue=project.catalogue,
-                               families=project.families, settings=settings)
+        found = _case_problems(project, data, display, target)
         for p in found:
             fact = _fact_of(p.field)
             if fact is not None and fact in pc.bad_facts:
