@@ -1,10 +1,11 @@
-"""Validation of every file of the benchmark, collecting all problems.
+"""The rules of the cases, catalogue, profiles and settings, collecting all problems.
 
-``validate_project`` reads the definition (``benchmark/``) and the cases (``data/cases``), checks
-each file against its schema and then the rules that span files (unique ids, known criteria,
-applicability, plausible ranges, sources present, weights). It never raises for a user's
-mistake: it returns the problems, each naming the file, the case, the field, what was expected
-and what was found.
+:func:`benchmark_tools.project.validate_project` reads the definition (``benchmark/``) and the
+cases (``data/cases``), checks each file against its schema and calls the rules here (unique ids,
+known criteria, applicability, plausible ranges, sources present, weights). They never raise for
+a user's mistake: they return the problems, each naming the file, the case, the field, what was
+expected and what was found. Every plausibility bound is read from ``settings.yml``
+(:func:`validation_bound`).
 """
 
 from __future__ import annotations
