@@ -24,7 +24,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "foundation": ("errors", "textutil", "formats", "vocabulary", "htmlsafe", "yamlio", "safeio", "schema",
                    "schema_rules", "modelio"),
     "model": ("cases", "criteria", "provenance", "matrix", "weights", "newcase"),
-    "loading": ("validate", "validate_rules", "project", "workbook"),
+    "loading": ("validate", "validate_rules", "run_params", "project", "workbook_layout", "workbook_cells",
+                "workbook_readme", "workbook_write", "workbook_read", "workbook"),
     "engine": ("normalize", "aggregate", "ranking", "scoring", "robustness", "robustness_draws", "robustness_ranks",
                "robustness_words", "robustness_mc", "robustness_smaa", "robustness_sobol", "robustness_agreement",
                "robustness_oat", "joint"),
@@ -42,7 +43,9 @@ LAYER_OF = {m: i for i, mods in enumerate(LAYERS.values()) for m in mods}
 
 #: The engine computes on arrays: it never reads or writes files, formats a report or parses a command.
 ENGINE = set(LAYERS["engine"]) | {"matrix"}
-NOT_FOR_ENGINE = ({"yamlio", "safeio", "modelio", "project", "workbook", "validate", "validate_rules", "newcase"}
+NOT_FOR_ENGINE = ({"yamlio", "safeio", "modelio", "project", "workbook", "workbook_layout", "workbook_cells",
+                   "workbook_readme", "workbook_write", "workbook_read", "validate", "validate_rules", "run_params",
+                   "newcase"}
                   | set(LAYERS["presentation"]) | set(LAYERS["run"]) | set(LAYERS["cli"]))
 
 

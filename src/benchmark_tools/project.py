@@ -5,21 +5,29 @@ instead of raising), and one ``load_*`` function per kind of file for the comman
 single one. Reading a file into a model is :mod:`benchmark_tools.modelio`; the rules a file must
 follow are :mod:`benchmark_tools.validate` (cases, catalogue, profiles, settings),
 :mod:`benchmark_tools.validate_rules` (territory, préconisation rules, consultations) and
-:mod:`benchmark_tools.provenance` (sources). This module only reads and assembles.
+:mod:`benchmark_tools.provenance` (sources). This module only reads and assembles. The run
+parameters (``report.yml`` and ``--set``) are :mod:`benchmark_tools.run_params`, importable from here.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from .cases import low_coverage_problems, set_edition_tolerance
-from .errors import InputError, Problem, ValidationFailed
-from .modelio import _load_or_raise, find_root, load_model, pydantic_problems, rel
+from .errors import Problem, ValidationFailed
+from .modelio import (
+    _load_or_raise,
+    drop_set_aside,
+    find_root,
+    load_model,
+    load_model_partial,
+    rel,
+)
 from .provenance import POLICY_FILE, check_policy, check_sources
+
+# The run parameters are loaded here too (callers import them from this module).
+from .run_params import check_params_against_project, load_params, parse_overrides
 from .safeio import recover_writes
 from .schema import (
     CandidateDesign,
@@ -47,7 +55,7 @@ from .validate import (
 )
 from .validate_rules import check_consultation, check_rules, check_territory, personal_keys
 from .weights import profile_from_ranking
-from .yamlio import DEFAULT_MAX_BYTES, YamlDocument, read_yaml
+from .yamlio import DEFAULT_MAX_BYTES, read_yaml
 
 TERRITORY_FILE = ("benchmark", "territory", "rennes_metropole.yml")
 RULES_FILE = ("benchmark", "recommendations.yml")
@@ -131,6 +139,7 @@ def load_cases(root: Path | None = None) -> list[Case]:
 __all__ = [
     "find_root", "rel", "load_model", "load_settings", "load_catalogue", "load_families",
     "load_sources", "load_source_policy", "load_report_params", "load_profiles", "load_cases", "CandidateDesign",
+    "load_params", "parse_overrides", "check_params_against_project",
 ]
 
 
@@ -164,6 +173,234 @@ def _yaml_files(p: Path) -> list[Path]:
     return [p]
 
 
+@dataclass
+class _Run:
+    """What the checks of one :func:`validate_project` call share."""
+
+    proj: Project
+    max_bytes: int
+    cases_root: Path
+    seen_ids: dict[str, str] = field(default_factory=dict)     # case id -> file that defined it
+    design_paths: list[Path] = field(default_factory=list)     # checked after the cases
+
+    @property
+    def root(self) -> Path:
+        return self.proj.root
+
+
+def _recover_writes(proj: Project) -> None:
+    """Finish (journal committed) or undo (temporaries only) an import killed part-way.
+
+    Done before anything is read: the data folder is never seen half-written.
+    """
+    folder = proj.root / "data" / "cases"
+    try:
+        replayed, _removed = recover_writes(folder)
+    except OSError as exc:
+        proj.problems.append(Problem(rel(folder, proj.root), f"reprise d'une écriture interrompue impossible ({exc})"))
+    else:
+        if replayed:
+            proj.problems.append(Problem(rel(folder, proj.root), f"import interrompu terminé : {replayed} fichier(s) "
+                                         "renommé(s) d'après le journal", severity="warning"))
+
+
+def _read_definition(proj: Project) -> int:
+    """Settings, families, sources and the catalogue (every other check needs them); the size limit of a file."""
+    root, P = proj.root, proj.problems
+    bench = root / "benchmark"
+    settings, sdoc, pr = load_model(bench / "settings.yml", Settings, root)
+    P += pr
+    if settings is not None:
+        P += check_settings(settings, rel(bench / "settings.yml", root), sdoc)
+    proj.settings = settings
+    max_bytes = settings.validation.max_file_bytes if settings else DEFAULT_MAX_BYTES
+    proj.families, _, pr = load_model(bench / "families.yml", Families, root, max_bytes)
+    P += pr
+    proj.sources, sodoc, pr = load_model(bench / "sources.yml", Sources, root, max_bytes)
+    P += pr
+    if sodoc is not None:
+        P += check_links(sodoc.data, rel(bench / "sources.yml", root), sodoc)
+    cat, cdoc, pr = load_model(bench / "criteria.yml", Catalogue, root, max_bytes)
+    P += pr
+    if cdoc is not None:
+        P += check_links(cdoc.data, rel(bench / "criteria.yml", root), cdoc)
+    if cat is not None:
+        P += check_catalogue(cat, cdoc, rel(bench / "criteria.yml", root), proj.families, proj.sources)
+    proj.catalogue = cat
+    return max_bytes
+
+
+def _given_targets(proj: Project, paths: list[Path]) -> list[Path]:
+    """The YAML files of the files and folders given on the command line."""
+    targets = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            proj.problems.append(Problem(str(p), "fichier ou dossier introuvable"))
+            continue
+        targets += _yaml_files(p)
+    return targets
+
+
+def _all_targets(run: _Run) -> list[Path]:
+    """Every file checked by kind below; the links of the territory and the texts of the rules checked here."""
+    root, P = run.root, run.proj.problems
+    bench = root / "benchmark"
+    targets = _yaml_files(bench / "profiles") + _yaml_files(bench / "designs") + \
+        _yaml_files(root / "data" / "cases") + [bench / "report.yml"]
+    # Territory files: only their links here (their model is checked by load_territory).
+    for tpath in _yaml_files(bench / "territory"):
+        tdoc, _ = read_yaml(tpath, rel(tpath, root), run.max_bytes)
+        if tdoc is not None:
+            P += check_links(tdoc.data, rel(tpath, root), tdoc)
+    if (bench / "recommendations.yml").exists():
+        rdoc, _ = read_yaml(bench / "recommendations.yml", rel(bench / "recommendations.yml", root), run.max_bytes)
+        if rdoc is not None:
+            P += check_templates(rdoc.data, rel(bench / "recommendations.yml", root), rdoc)
+    return targets
+
+
+def _accepted_spelling(run: _Run, targets: list[Path]) -> list[Path]:
+    """Case files are « .yml »: another spelling (.yaml, .YML) is refused, located.
+
+    It would be read by one tool and skipped by another (and left out of the data fingerprint).
+    """
+    kept = []
+    for path in targets:
+        if path.suffix != ".yml" and path.suffix.lower() in (".yml", ".yaml"):
+            run.proj.problems.append(Problem(rel(path, run.root), "extension de fichier non acceptée : renommez le "
+                                             "fichier en « .yml »", expected=f"{path.stem}.yml", found=path.name))
+            continue
+        kept.append(path)
+    return kept
+
+
+# --------------------------------------------------------------------------- one check per kind of file
+
+
+def _check_profile_file(run: _Run, path: Path, file: str) -> None:
+    proj = run.proj
+    obj, doc, pr = load_model(path, Profile, run.root, run.max_bytes)
+    proj.problems += pr
+    if obj is not None:
+        proj.problems += check_profile(obj, doc, file, path, proj.catalogue, proj.settings)
+        proj.profiles[obj.id] = obj
+
+
+def _check_design_file(run: _Run, path: Path, file: str) -> None:
+    run.design_paths.append(path)  # after the cases: a status quo reads its reference case
+
+
+def _check_case_file(run: _Run, path: Path, file: str) -> None:
+    proj = run.proj
+    # A file with an unknown key or a refused value is still checked on the rest (every problem
+    # of the file in one run); it does not join the project's cases.
+    obj, doc, pr, aside = load_model_partial(path, Case, run.root, run.max_bytes, id_hint=path.stem)
+    proj.problems += pr
+    if obj is None:
+        return
+    found = check_case(obj, doc, file, path, catalogue=proj.catalogue, families=proj.families,
+                       settings=proj.settings)
+    found += check_links(doc.data, file, doc) + _check_case_folder(path, run.cases_root, proj.families, file, obj.id)
+    proj.problems += drop_set_aside(found, aside)
+    if aside:
+        return
+    if obj.id in run.seen_ids:
+        proj.problems.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
+                                     line=doc.line_of(("id",)), expected="un identifiant unique",
+                                     found=f"déjà utilisé par {run.seen_ids[obj.id]}"))
+        return
+    run.seen_ids[obj.id] = file
+    proj.cases.append(obj)
+    proj.case_files[obj.id] = path
+
+
+def _check_report_file(run: _Run, path: Path, file: str) -> None:
+    proj = run.proj
+    rp, doc, pr = load_model(path, ReportParams, run.root, run.max_bytes)
+    proj.problems += pr
+    if rp is not None:
+        proj.problems += check_report_params(rp, file, proj.settings, doc)
+    proj.report = rp
+
+
+def _check_yaml_file(run: _Run, path: Path, file: str) -> None:
+    # territory / recommendations: checked by their own loaders; here only readable YAML.
+    _, pr = read_yaml(path, file, run.max_bytes)
+    run.proj.problems += pr
+
+
+def _already_read(run: _Run, path: Path, file: str) -> None:
+    """The definition files are read first (:func:`_read_definition`)."""
+
+
+#: The check of each kind of file (:func:`classify`); any other kind is only read as YAML.
+_FILE_CHECKS = {
+    "catalogue": _already_read, "settings": _already_read, "families": _already_read, "sources": _already_read,
+    "sources_policy": _already_read, "profile": _check_profile_file, "design": _check_design_file,
+    "case": _check_case_file, "report": _check_report_file,
+}
+
+
+def _check_designs(run: _Run, checking_some: bool) -> None:
+    """Candidate designs, after the cases: a status quo takes the facts of its reference case."""
+    proj = run.proj
+    cases_by_id = {c.id: c for c in proj.cases}
+    if run.design_paths and checking_some and any(_mentions_status_quo(p) for p in run.design_paths):
+        # Checking a design alone still needs the cases a status quo refers to.
+        cases_by_id = {c.id: c for c in validate_project(run.root).cases}
+    for path in run.design_paths:
+        file = rel(path, run.root)
+        obj, doc, pr = load_model(path, CandidateDesign, run.root, run.max_bytes, id_hint=path.stem,
+                                  transform=lambda data, f=file: _complete_status_quo(data, f, cases_by_id))
+        proj.problems += pr
+        if obj is None:
+            continue
+        proj.problems += check_case(obj, doc, file, path, catalogue=proj.catalogue, families=proj.families,
+                                    settings=proj.settings, ex_ante=True)
+        if doc is not None:
+            proj.problems += check_links(doc.data, file, doc)
+        proj.designs[obj.id] = obj
+
+
+def _check_rule_files(proj: Project) -> None:
+    """The territory profile, the préconisation rules and the consultations: their own models and rules."""
+    root, P, cat = proj.root, proj.problems, proj.catalogue
+    bench = root / "benchmark"
+    territory = None
+    if (bench / "territory" / "rennes_metropole.yml").exists():
+        try:
+            territory = load_territory(root)
+        except ValidationFailed as exc:
+            P += exc.problems
+    if (bench / "recommendations.yml").exists() and cat is not None and proj.families is not None:
+        try:
+            load_recommendation_config(root, cat, proj.families, territory)
+        except ValidationFailed as exc:
+            P += exc.problems
+    if (bench / "consultations").is_dir() and cat is not None:
+        try:
+            load_consultations(root, [d.id for d in cat.dimensions])
+        except ValidationFailed as exc:
+            P += exc.problems
+
+
+def _check_report_names(proj: Project) -> None:
+    """The profile and the families report.yml names must exist."""
+    rp, families = proj.report, proj.families
+    if rp is None:
+        return
+    file = rel(proj.root / "benchmark" / "report.yml", proj.root)
+    if proj.profiles and rp.profile not in proj.profiles:
+        proj.problems.append(Problem(file, "profil inconnu" + _suggest(rp.profile, proj.profiles), field="profile",
+                                     expected=", ".join(proj.profiles), found=rp.profile))
+    if families is not None:
+        for f in rp.families:
+            if f not in families.ids:
+                proj.problems.append(Problem(file, "famille inconnue" + _suggest(f, families.ids), field="families",
+                                             expected=", ".join(families.ids), found=f))
+
+
 def validate_project(root: Path | None = None, paths: list[Path] | None = None) -> Project:
     """Load and check the project; the returned :class:`Project` carries every problem found.
 
@@ -178,166 +415,18 @@ def validate_project(root: Path | None = None, paths: list[Path] | None = None) 
     """
     root = Path(root) if root else find_root()
     proj = Project(root=root)
-    P = proj.problems
-    bench = root / "benchmark"
-    # An import killed part-way is finished (journal committed) or undone (temporaries only)
-    # before anything is read: the data folder is never seen half-written.
-    try:
-        replayed, _removed = recover_writes(root / "data" / "cases")
-    except OSError as exc:
-        P.append(Problem(rel(root / "data" / "cases", root), f"reprise d'une écriture interrompue impossible ({exc})"))
-    else:
-        if replayed:
-            P.append(Problem(rel(root / "data" / "cases", root), f"import interrompu terminé : {replayed} fichier(s) "
-                             "renommé(s) d'après le journal", severity="warning"))
-
-    settings, sdoc, pr = load_model(bench / "settings.yml", Settings, root)
-    P += pr
-    if settings is not None:
-        P += check_settings(settings, rel(bench / "settings.yml", root), sdoc)
-    proj.settings = settings
-    max_bytes = settings.validation.max_file_bytes if settings else DEFAULT_MAX_BYTES
-    families, _, pr = load_model(bench / "families.yml", Families, root, max_bytes)
-    P += pr
-    proj.families = families
-    sources, sodoc, pr = load_model(bench / "sources.yml", Sources, root, max_bytes)
-    P += pr
-    if sodoc is not None:
-        P += check_links(sodoc.data, rel(bench / "sources.yml", root), sodoc)
-    proj.sources = sources
-    cat, cdoc, pr = load_model(bench / "criteria.yml", Catalogue, root, max_bytes)
-    P += pr
-    if cdoc is not None:
-        P += check_links(cdoc.data, rel(bench / "criteria.yml", root), cdoc)
-    if cat is not None:
-        P += check_catalogue(cat, cdoc, rel(bench / "criteria.yml", root), families, sources)
-    proj.catalogue = cat
-
-    if paths:
-        targets = []
-        for p in paths:
-            p = Path(p)
-            if not p.exists():
-                P.append(Problem(str(p), "fichier ou dossier introuvable"))
-                continue
-            targets += _yaml_files(p)
-    else:
-        targets = _yaml_files(bench / "profiles") + _yaml_files(bench / "designs") + \
-            _yaml_files(root / "data" / "cases") + [bench / "report.yml"]
-        # Territory files: only their links here (their model is checked by load_territory below).
-        for tpath in _yaml_files(bench / "territory"):
-            tdoc, _ = read_yaml(tpath, rel(tpath, root), max_bytes)
-            if tdoc is not None:
-                P += check_links(tdoc.data, rel(tpath, root), tdoc)
-        if (bench / "recommendations.yml").exists():
-            rdoc, _ = read_yaml(bench / "recommendations.yml", rel(bench / "recommendations.yml", root), max_bytes)
-            if rdoc is not None:
-                P += check_templates(rdoc.data, rel(bench / "recommendations.yml", root), rdoc)
-    cases_root = (root / "data" / "cases").resolve()
-    kept = []
-    for path in targets:
-        # Case files are « .yml »: another spelling (.yaml, .YML) would be read by one tool and
-        # skipped by another (and left out of the data fingerprint), so it is refused, located.
-        if path.suffix != ".yml" and path.suffix.lower() in (".yml", ".yaml"):
-            P.append(Problem(rel(path, root), "extension de fichier non acceptée : renommez le fichier en « .yml »",
-                             expected=f"{path.stem}.yml", found=path.name))
-            continue
-        kept.append(path)
-    targets = kept
-
-    seen_ids: dict[str, str] = {}
-    design_paths: list[Path] = []
-    for path in targets:
-        kind = classify(path)
-        file = rel(path, root)
-        if kind in ("catalogue", "settings", "families", "sources", "sources_policy"):
-            continue  # already read above
-        if kind == "profile":
-            pr_obj, doc, pr = load_model(path, Profile, root, max_bytes)
-            P += pr
-            if pr_obj is not None:
-                P += check_profile(pr_obj, doc, file, path, cat, settings)
-                proj.profiles[pr_obj.id] = pr_obj
-        elif kind == "design":
-            design_paths.append(path)  # after the cases: a status quo reads its reference case
-        elif kind == "case":
-            model = Case
-            obj, doc, pr = load_model(path, model, root, max_bytes, id_hint=path.stem)
-            P += pr
-            if obj is None:
-                continue
-            P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings)
-            P += check_links(doc.data, file, doc)
-            P += _check_case_folder(path, cases_root, families, file, obj.id)
-            if obj.id in seen_ids:
-                P.append(Problem(file, "identifiant de cas en double", case_id=obj.id, field="id",
-                                 line=doc.line_of(("id",)), expected="un identifiant unique",
-                                 found=f"déjà utilisé par {seen_ids[obj.id]}"))
-                continue
-            seen_ids[obj.id] = file
-            proj.cases.append(obj)
-            proj.case_files[obj.id] = path
-        elif kind == "report":
-            rp, doc, pr = load_model(path, ReportParams, root, max_bytes)
-            P += pr
-            if rp is not None:
-                P += check_report_params(rp, file, settings, doc)
-            proj.report = rp
-        else:
-            # territory / recommendations: checked by their own loaders below; here only readable YAML.
-            _, pr = read_yaml(path, file, max_bytes)
-            P += pr
-
-    cases_by_id = {c.id: c for c in proj.cases}
-    if design_paths and paths:
-        # Checking a design alone still needs the cases a status quo refers to.
-        other = validate_project(root) if any(_mentions_status_quo(p) for p in design_paths) else None
-        if other is not None:
-            cases_by_id = {c.id: c for c in other.cases}
-    for path in design_paths:
-        file = rel(path, root)
-        obj, doc, pr = load_model(path, CandidateDesign, root, max_bytes, id_hint=path.stem,
-                                  transform=lambda data, f=file: _complete_status_quo(data, f, cases_by_id))
-        P += pr
-        if obj is None:
-            continue
-        P += check_case(obj, doc, file, path, catalogue=cat, families=families, settings=settings, ex_ante=True)
-        if doc is not None:
-            P += check_links(doc.data, file, doc)
-        proj.designs[obj.id] = obj
-
+    _recover_writes(proj)
+    run = _Run(proj, _read_definition(proj), (root / "data" / "cases").resolve())
+    targets = _given_targets(proj, paths) if paths else _all_targets(run)
+    for path in _accepted_spelling(run, targets):
+        _FILE_CHECKS.get(classify(path), _check_yaml_file)(run, path, rel(path, root))
+    _check_designs(run, bool(paths))
     if not paths:
-        # The territory profile and the recommendation rules have their own models and rules.
-        territory = None
-        if (bench / "territory" / "rennes_metropole.yml").exists():
-            try:
-                territory = load_territory(root)
-            except ValidationFailed as exc:
-                P += exc.problems
-        if (bench / "recommendations.yml").exists() and cat is not None and families is not None:
-            try:
-                load_recommendation_config(root, cat, families, territory)
-            except ValidationFailed as exc:
-                P += exc.problems
-        if (bench / "consultations").is_dir() and cat is not None:
-            try:
-                load_consultations(root, [d.id for d in cat.dimensions])
-            except ValidationFailed as exc:
-                P += exc.problems
-        # Profiles listed in report.yml must exist (and the families it names).
-        rp = proj.report
-        if rp is not None:
-            if proj.profiles and rp.profile not in proj.profiles:
-                P.append(Problem(rel(bench / "report.yml", root), "profil inconnu" + _suggest(rp.profile, proj.profiles),
-                                 field="profile", expected=", ".join(proj.profiles), found=rp.profile))
-            if families is not None:
-                for f in rp.families:
-                    if f not in families.ids:
-                        P.append(Problem(rel(bench / "report.yml", root), "famille inconnue" + _suggest(f, families.ids),
-                                         field="families", expected=", ".join(families.ids), found=f))
+        _check_rule_files(proj)
+        _check_report_names(proj)
     proj.cases.sort(key=lambda c: (c.family, c.id))
     # Evidence rules (source grades, coverage under the threshold): one separate hook.
-    P += validate_evidence(proj)
+    proj.problems += validate_evidence(proj)
     return proj
 
 
@@ -535,72 +624,3 @@ def validate_evidence(proj) -> list[Problem]:
         problems += low_coverage_problems(cases, proj.catalogue, proj.families,
                                           proj.settings.scoring.coverage_threshold, files)
     return problems
-
-
-# --------------------------------------------------------------------------- run parameters
-
-
-def parse_overrides(overrides: list[str]) -> dict:
-    """``["profile=gestion", "n_draws=500"]`` → dict, values read as YAML scalars or lists."""
-    out = {}
-    for item in overrides:
-        if "=" not in item:
-            exc = InputError(f"paramètre mal écrit « {item} » (attendu : cle=valeur, par exemple profile=gestion)")
-            exc.usage = True
-            raise exc
-        key, raw = item.split("=", 1)
-        key = key.strip()
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        if key == "families" and isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        out[key] = value
-    return out
-
-
-def load_params(root: Path, overrides: list[str] | None = None, values: dict | None = None) -> ReportParams:
-    """The run parameters: ``benchmark/report.yml`` updated by the overrides, validated.
-
-    Raises
-    ------
-    InputError
-        For an unknown parameter (with the list of known ones) or an invalid value.
-    """
-    path = root / "benchmark" / "report.yml"
-    base, doc, problems = load_model(path, ReportParams, root)
-    if base is None:
-        raise ValidationFailed(problems)
-    extra = parse_overrides(overrides or [])
-    extra.update(values or {})
-    known = list(ReportParams.model_fields)
-    unknown = [k for k in extra if k not in known]
-    if unknown:
-        hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
-        msg = "; ".join(f"« {k} »" + (f" (vouliez-vous dire « {h[0]} » ?)" if h else "") for k, h in zip(unknown, hints, strict=False))
-        exc = InputError(f"paramètre(s) inconnu(s) : {msg} — paramètres acceptés : {', '.join(known)}")
-        exc.usage = True
-        raise exc
-    data = base.model_dump()
-    data.update(extra)
-    try:
-        return ReportParams.model_validate(data)
-    except Exception as exc:  # pydantic.ValidationError
-        probs = pydantic_problems(exc, ReportParams, YamlDocument("--set", data, {}), None)
-        raise InputError("valeur de paramètre invalide : " + " ; ".join(
-            f"{p.field}: {p.message}" + (f" (attendu : {p.expected}, trouvé : {p.found})" if p.expected else "")
-            for p in probs)) from None
-
-
-def check_params_against_project(params: ReportParams, project) -> None:
-    """Profile and families must exist in the project."""
-    if params.profile not in project.profiles:
-        raise InputError(f"profil inconnu « {params.profile} » (attendu : {', '.join(sorted(project.profiles))})")
-    probs = check_report_params(params, "--set / report.yml", project.settings)
-    if probs:
-        raise InputError(f"{probs[0].field} : {probs[0].message} (attendu : {probs[0].expected}, "
-                         f"trouvé : {probs[0].found})")
-    bad = [f for f in params.families if f not in project.families.ids]
-    if bad:
-        raise InputError(f"famille(s) inconnue(s) : {', '.join(bad)} (attendu : {', '.join(project.families.ids)})")

@@ -1,10 +1,11 @@
-"""Validation of every file of the benchmark, collecting all problems.
+"""The rules of the cases, catalogue, profiles and settings, collecting all problems.
 
-``validate_project`` reads the definition (``benchmark/``) and the cases (``data/cases``), checks
-each file against its schema and then the rules that span files (unique ids, known criteria,
-applicability, plausible ranges, sources present, weights). It never raises for a user's
-mistake: it returns the problems, each naming the file, the case, the field, what was expected
-and what was found.
+:func:`benchmark_tools.project.validate_project` reads the definition (``benchmark/``) and the
+cases (``data/cases``), checks each file against its schema and calls the rules here (unique ids,
+known criteria, applicability, plausible ranges, sources present, weights). They never raise for
+a user's mistake: they return the problems, each naming the file, the case, the field, what was
+expected and what was found. Every plausibility bound is read from ``settings.yml``
+(:func:`validation_bound`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .schema import (
     ReportParams,
     Settings,
     Sources,
+    ValidationSettings,
 )
 from .vocabulary import DESIGN_FIELDS, IDENTITY_FACTS, MAIN_FAMILIES, OUTCOME_FIELDS
 
@@ -132,6 +134,20 @@ def _suggest(word: str, choices) -> str:
     return f" — vouliez-vous dire « {hint[0]} » ?" if hint else ""
 
 
+def validation_bound(settings: Settings | None, name: str):
+    """The plausibility bound ``validation.<name>`` of ``settings.yml``.
+
+    Without settings (``settings.yml`` unreadable, reported on its own, or a caller that has none),
+    the bound is the :class:`~benchmark_tools.schema.ValidationSettings` model's default; a bound the
+    model has no default for is None and its check is skipped. No number here may differ from the
+    settings.
+    """
+    if settings is not None:
+        return getattr(settings.validation, name)
+    spec = ValidationSettings.model_fields[name]
+    return None if spec.is_required() else spec.default
+
+
 # --------------------------------------------------------------------------- facts
 
 
@@ -145,6 +161,7 @@ def check_fact(f: Fact, kind: str, extra, *, file: str, case_id: str, path: str,
 
     v = f.value
     vs = settings.validation if settings else None
+    min_source_length = validation_bound(settings, "min_source_length")  # None without settings: no length check
     if v is None:
         if f.alternatives:
             p("valeur manquante alors que des valeurs alternatives sont données : choisissez la valeur retenue")
@@ -152,7 +169,8 @@ def check_fact(f: Fact, kind: str, extra, *, file: str, case_id: str, path: str,
     if require_source and not f.source:
         p("valeur sans source : indiquez l'URL de la page publique (ou la référence du document), "
           "ou laissez la valeur vide", sub=".source", expected="une URL ou une référence", found="rien")
-    elif f.source and not _URL.match(f.source.strip()) and len(f.source.strip()) < (vs.min_source_length if vs else 10):
+    elif (f.source and min_source_length is not None and not _URL.match(f.source.strip())
+          and len(f.source.strip()) < min_source_length):
         p("source trop vague : donnez l'URL ou une référence complète", sub=".source",
           expected="une URL http(s)://… ou une référence de document", found=short(f.source))
     if f.year is None:
@@ -212,15 +230,16 @@ def check_value(v, kind: str, extra, *, file, case_id, path, line, settings) -> 
         if kind == "percent" and not 0 <= v <= 100:
             return prob("pourcentage hors de l'intervalle 0–100", "entre 0 et 100")
         if kind == "population":
-            maxp = settings.validation.max_population if settings else 2e9
-            if not 0 < v <= maxp:
-                return prob("population invalide : elle doit être positive et plausible", f"entre 1 et {maxp:.0f}")
+            maxp = validation_bound(settings, "max_population")  # None without settings: only the sign is checked
+            if not 0 < v or (maxp is not None and v > maxp):
+                return prob("population invalide : elle doit être positive et plausible",
+                            f"entre 1 et {maxp:.0f}" if maxp is not None else "un nombre > 0")
         elif kind == "age" and not 0 <= v <= 120:
             return prob("âge hors de la plage plausible", "entre 0 et 120")
         elif kind == "year":
-            vs = settings.validation if settings else None
-            lo, hi = (vs.min_year, vs.max_year) if vs else (1900, 2100)
-            if not lo <= v <= hi:
+            # Without settings the plausible years are unknown: the range check is skipped.
+            lo, hi = validation_bound(settings, "min_year"), validation_bound(settings, "max_year")
+            if lo is not None and hi is not None and not lo <= v <= hi:
                 return prob("année hors de la plage plausible", f"entre {lo} et {hi}")
         elif kind == "level":
             if not 0 <= v <= 4:
@@ -365,13 +384,12 @@ def check_case_bounds(case: Case, file: str, line, settings: Settings | None) ->
     """Numbers no real file holds, and checks across fields (each names both fields)."""
     out: list[Problem] = []
     cid = case.id
-    vs = settings.validation if settings else None
-    max_amount = vs.max_amount if vs else 1e12
+    max_amount = validation_bound(settings, "max_amount")
 
     def p(msg, fpath, loc, expected, found):
         out.append(Problem(file, msg, case_id=cid, field=fpath, line=line(*loc), expected=expected, found=found))
 
-    max_len = vs.max_name_length if vs else 300
+    max_len = validation_bound(settings, "max_name_length")
     for name in ("name", "short_name", "territory"):
         text = getattr(case, name)
         if text is None:
@@ -393,7 +411,7 @@ def check_case_bounds(case: Case, file: str, line, settings: Settings | None) ->
               tuple(path.split(".")), f"au plus {max_amount:g}", f"{v:g}")
     years = _num(case.design.envelope_period_years)
     if years is not None:
-        max_years = vs.max_envelope_years if vs else 20
+        max_years = validation_bound(settings, "max_envelope_years")
         if years <= 0 or years > max_years:
             p("période de l'enveloppe invalide : le montant par habitant et par an la divise",
               "design.envelope_period_years.value", ("design", "envelope_period_years"),
@@ -563,8 +581,8 @@ def check_profile(pr: Profile, doc, file: str, path: Path, cat: Catalogue | None
     def p(msg, field=None, loc=(), **kw):
         out.append(Problem(file, msg, case_id=pr.id, field=field, line=doc.line_of(loc) if doc else None, **kw))
 
-    max_weight = settings.validation.max_weight if settings else 1000
-    max_name_length = settings.validation.max_name_length if settings else 300
+    max_weight = validation_bound(settings, "max_weight")
+    max_name_length = validation_bound(settings, "max_name_length")
     if path.stem != pr.id:
         p("le nom du fichier ne correspond pas à l'identifiant du profil", "id", ("id",),
           expected=f"{pr.id}.yml", found=path.name)
