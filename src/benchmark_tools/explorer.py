@@ -539,8 +539,12 @@ class CaseExplorer:
 # --------------------------------------------------------------------------- redundancy
 
 
+#: Scale of the values compared by the redundancy check (see :func:`normalised_values`).
+REDUNDANCY_NORMALISATION = "goalposts"
+
+
 def normalised_values(project, families: Sequence[str] | None = None,
-                      normalisation: str = "goalposts") -> pd.DataFrame:
+                      normalisation: str = REDUNDANCY_NORMALISATION) -> pd.DataFrame:
     """Normalised criterion values (0–1, 1 = best) of the cases, each family on its own scale.
 
     Parameters
@@ -578,14 +582,17 @@ def normalised_values(project, families: Sequence[str] | None = None,
 
 
 def redundancy_table(project, families: Sequence[str] | None = None,
-                     normalisation: str = "goalposts") -> pd.DataFrame:
+                     normalisation: str | None = None) -> pd.DataFrame:
     """Redundancy check between criteria on the normalised values of the coded cases.
 
     Threshold and minimum number of pairs come from ``settings.redundancy``. The criterion
     ids of :func:`benchmark_tools.criteria.redundancy` are shown as « code libellé ».
+    ``normalisation`` None is :data:`REDUNDANCY_NORMALISATION` (the exploration notebook's
+    parameter left at None).
     """
     rs = project.settings.redundancy
-    table = redundancy(normalised_values(project, families, normalisation), rs.threshold, rs.min_pairs)
+    values = normalised_values(project, families, normalisation or REDUNDANCY_NORMALISATION)
+    table = redundancy(values, rs.threshold, rs.min_pairs)
     names = {c.id: f"{c.code} {c.label_fr}" for c in project.catalogue.criteria}
     for col in ("Critère A", "Critère B"):
         table[col] = table[col].map(lambda cid: names.get(cid, cid))
