@@ -362,9 +362,6 @@ class WeightExplorer:
         """
         return weight_explorer_widget(self)
 
-    def _profile_options(self) -> list[tuple[str, str]]:
-        return [(f"{pr.label_fr} ({pid})", pid) for pid, pr in sorted(self.profiles.items())]
-
 
 # --------------------------------------------------------------------------- cases
 

@@ -23,6 +23,11 @@ def _close(fig) -> None:
     plt.close(fig)
 
 
+def _profile_options(explorer) -> list[tuple[str, str]]:
+    """The profile dropdown's entries, « label (id) », by id (saved profiles included)."""
+    return [(f"{pr.label_fr} ({pid})", pid) for pid, pr in sorted(explorer.profiles.items())]
+
+
 class _WeightExplorerUI:
     """Sliders, dropdowns, live results and the save form of one :class:`WeightExplorer`.
 
@@ -41,7 +46,7 @@ class _WeightExplorerUI:
                              continuous_update=False, layout=w.Layout(width="34em"))
             for d in explorer.dimension_ids
         }
-        self.profile_dd = w.Dropdown(options=explorer._profile_options(), value=explorer.profile_id,
+        self.profile_dd = w.Dropdown(options=_profile_options(explorer), value=explorer.profile_id,
                                      description="Profil", style=_WIDE)
         self.method_dd = w.Dropdown(options=[(METHOD_LABELS[m], m) for m in METHODS],
                                     value=explorer.method, description="Méthode", style=_WIDE)
@@ -141,7 +146,7 @@ class _WeightExplorerUI:
         pid = self.id_txt.value.strip()
         self.syncing = True
         try:
-            self.profile_dd.options = ex._profile_options()
+            self.profile_dd.options = _profile_options(ex)
             self.profile_dd.value = pid
         finally:
             self.syncing = False
