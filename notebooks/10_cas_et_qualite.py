@@ -18,8 +18,9 @@
 # faits sur lesquels les sources divergent. Aucune valeur manquante n'est complétée : elle est montrée.
 
 # %% tags=["parameters"]
-families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles principales
-run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+# Chaque paramètre laissé à None prend sa valeur dans benchmark/report.yml (le lanceur y injecte celles de l'exécution).
+families = None  # familles (liste d'identifiants)
+run_dir = None  # dossier de l'exécution (rempli par le lanceur ; None : rien n'est écrit)
 
 # %%
 from benchmark_tools import report_blocks as rp
@@ -31,6 +32,7 @@ from benchmark_tools.project import load_project
 
 rh.setup_notebook()
 project = load_project()
+params = rp.run_params(families=families)
 
 # %% [markdown]
 # ## Inventaire
@@ -63,7 +65,7 @@ rh.html_table(criterion_coverage(project.cases, project.catalogue, project.famil
 # ## Carte des valeurs manquantes
 
 # %%
-for fam in families:
+for fam in params.families:
     display(rh.heading(project.families.label(fam, plural=True), 3))
     display(rh.figure(coverage_map(family_matrix(project, fam), [c.code for c in project.catalogue.criteria],
                                  names=short_names(project.cases_of(fam)))))

@@ -18,13 +18,15 @@
 # contributions des critères et explication des écarts au premier. Les cas trop peu documentés sont montrés à part.
 
 # %% tags=["parameters"]
-profile = "equilibre"  # profil de pondération (benchmark/profiles)
-method = "arithmetic"  # arithmetic, geometric, topsis, promethee
-normalisation = "goalposts"  # goalposts, minmax, zscore, rank
-families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles classées
-run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+# Chaque paramètre laissé à None prend sa valeur dans benchmark/report.yml (le lanceur y injecte celles de l'exécution).
+profile = None  # profil de pondération (benchmark/profiles)
+method = None  # méthode d'agrégation : arithmetic, geometric, topsis, promethee
+normalisation = None  # normalisation : goalposts, minmax, zscore, rank
+families = None  # familles (liste d'identifiants)
+run_dir = None  # dossier de l'exécution (rempli par le lanceur ; None : rien n'est écrit)
 
 # %%
+from benchmark_tools import report_blocks as rp
 from benchmark_tools import report_html as rh
 from benchmark_tools.cases import short_names
 from benchmark_tools.pipeline import ranking_table, score_family
@@ -33,8 +35,10 @@ from benchmark_tools.project import load_project
 
 rh.setup_notebook()
 project = load_project()
+params = rp.run_params(profile=profile, method=method, normalisation=normalisation, families=families)
 labels = {d.id: d.label_fr for d in project.catalogue.dimensions}
-results = {fam: score_family(project, fam, profile, method, normalisation) for fam in families}
+results = {fam: score_family(project, fam, params.profile, params.method, params.normalisation)
+           for fam in params.families}
 
 # %% [markdown]
 # ## Classements

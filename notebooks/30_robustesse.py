@@ -19,13 +19,14 @@
 # Sobol (quel choix déplace le plus le classement), accord entre méthodes et entre profils, retrait d'une dimension.
 
 # %% tags=["parameters"]
-profile = "equilibre"  # profil de pondération
-method = "arithmetic"  # méthode d'agrégation
-normalisation = "goalposts"  # normalisation
-seed = 20261128  # graine aléatoire
-n_draws = 2000  # tirages Monte Carlo
-families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles
-run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+# Chaque paramètre laissé à None prend sa valeur dans benchmark/report.yml (le lanceur y injecte celles de l'exécution).
+profile = None  # profil de pondération (benchmark/profiles)
+method = None  # méthode d'agrégation : arithmetic, geometric, topsis, promethee
+normalisation = None  # normalisation : goalposts, minmax, zscore, rank
+seed = None  # graine aléatoire
+n_draws = None  # tirages Monte Carlo
+families = None  # familles (liste d'identifiants)
+run_dir = None  # dossier de l'exécution (rempli par le lanceur ; None : rien n'est écrit)
 
 # %%
 from benchmark_tools import report_blocks as rp
@@ -38,7 +39,7 @@ rh.setup_notebook()
 project = load_project()
 params = rp.run_params(profile=profile, method=method, normalisation=normalisation, seed=seed, n_draws=n_draws,
                        families=families)
-analyses = [analyse_family(project, fam, params) for fam in families]
+analyses = [analyse_family(project, fam, params) for fam in params.families]
 
 # %%
 for fa in analyses:

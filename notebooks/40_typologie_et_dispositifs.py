@@ -19,13 +19,14 @@
 # comparés aux cas de leur famille avec le même moteur et la même analyse de robustesse.
 
 # %% tags=["parameters"]
-profile = "equilibre"  # profil de pondération
-method = "arithmetic"  # méthode d'agrégation
-normalisation = "goalposts"  # normalisation
-seed = 20261128  # graine aléatoire
-n_draws = 2000  # tirages Monte Carlo
-families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles
-run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+# Chaque paramètre laissé à None prend sa valeur dans benchmark/report.yml (le lanceur y injecte celles de l'exécution).
+profile = None  # profil de pondération (benchmark/profiles)
+method = None  # méthode d'agrégation : arithmetic, geometric, topsis, promethee
+normalisation = None  # normalisation : goalposts, minmax, zscore, rank
+seed = None  # graine aléatoire
+n_draws = None  # tirages Monte Carlo
+families = None  # familles (liste d'identifiants)
+run_dir = None  # dossier de l'exécution (rempli par le lanceur ; None : rien n'est écrit)
 
 # %%
 from benchmark_tools import report_blocks as rp
@@ -37,7 +38,10 @@ from benchmark_tools.typology import typology
 
 rh.setup_notebook()
 project = load_project()
-types = typology(project, families, profile=profile, normalisation=normalisation, designs="all", seed=seed)
+params = rp.run_params(profile=profile, method=method, normalisation=normalisation, seed=seed, n_draws=n_draws,
+                       families=families)
+types = typology(project, params.families, profile=params.profile, normalisation=params.normalisation, designs="all",
+                 seed=params.seed)
 
 # %% [markdown]
 # ## Typologie
@@ -70,7 +74,8 @@ rh.html_table(types.neighbours_dataframe(), "Plus proches voisins de chaque cas"
 # ## Dispositifs candidats
 
 # %%
-positions = [position_design(project, d, profile, method, normalisation, n_draws, seed) for d in sorted(project.designs)]
+positions = [position_design(project, d, params.profile, params.method, params.normalisation, params.n_draws, params.seed)
+             for d in sorted(project.designs)]
 rp.design_positions_table(positions)
 
 # %%

@@ -22,7 +22,7 @@
 
 # %% tags=["parameters"]
 edition = "2024"  # année de l'édition : dossier data/printemps/<edition>/
-run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+run_dir = None  # dossier de l'exécution (rempli par le lanceur ; None : rien n'est écrit)
 
 # %%
 import pandas as pd

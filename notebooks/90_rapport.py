@@ -12,14 +12,15 @@
 # ---
 
 # %% tags=["parameters"]
-title = "Dispositifs participatifs pour la transition écologique : benchmark et préconisations"  # titre
-profile = "equilibre"  # profil de pondération
-method = "arithmetic"  # méthode d'agrégation
-normalisation = "goalposts"  # normalisation
-seed = 20261128  # graine aléatoire
-n_draws = 2000  # tirages Monte Carlo
-families = ["budget_participatif", "appel_a_projets", "fonds_de_concours"]  # familles
-run_dir = ""  # dossier de l'exécution (rempli par le lanceur)
+# Chaque paramètre laissé à None prend sa valeur dans benchmark/report.yml (le lanceur y injecte celles de l'exécution).
+title = None  # titre du rapport
+profile = None  # profil de pondération (benchmark/profiles)
+method = None  # méthode d'agrégation : arithmetic, geometric, topsis, promethee
+normalisation = None  # normalisation : goalposts, minmax, zscore, rank
+seed = None  # graine aléatoire
+n_draws = None  # tirages Monte Carlo
+families = None  # familles (liste d'identifiants)
+run_dir = None  # dossier de l'exécution (rempli par le lanceur ; None : rien n'est écrit)
 
 # %% tags=["remove_cell"]
 from benchmark_tools import report_blocks as rp

@@ -29,12 +29,12 @@
 # Tous les calculs sont faits par le paquet `benchmark_tools` ; ce notebook ne fait que les appeler.
 
 # %% tags=["parameters"]
-family = "budget_participatif"  # famille classée au départ (budget_participatif, appel_a_projets, fonds_de_concours…)
+family = None  # famille classée au départ (budget_participatif, appel_a_projets…) ; None = la première de benchmark/report.yml
 profile = None  # profil chargé au départ ; None = celui de benchmark/report.yml
 method = None  # arithmetic, geometric, topsis, promethee ; None = celle de benchmark/report.yml
 normalisation = None  # goalposts, minmax, zscore, rank ; None = celle de benchmark/report.yml
 case_id = "rennes_ville_bp"  # cas affiché au départ dans l'explorateur de cas
-redundancy_normalisation = "goalposts"  # échelle des valeurs comparées pour la redondance
+redundancy_normalisation = None  # échelle des valeurs comparées pour la redondance ; None = bornes fixes (goalposts)
 
 # %%
 from IPython.display import Markdown

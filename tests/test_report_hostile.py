@@ -55,7 +55,7 @@ def scan(html: str) -> _Scan:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """The rendered hostile report: (html text, run folder, canary token, fields poisoned)."""
-    from benchmark_tools import validate
+    from benchmark_tools import project as project_module
     from benchmark_tools.annexes import ANNEX_PDF, render_split_pdfs
     from benchmark_tools.project import load_project
     from benchmark_tools.report_run import REPORT_NOTEBOOK, render_html, render_pdf
@@ -71,7 +71,7 @@ def hostile(tmp_path_factory):
     try:
         project = load_project(root)
         fields = poison(project, payloads(canary), url_payloads(canary))
-        mp.setattr(validate, "load_project", lambda *a, **k: project)
+        mp.setattr(project_module, "load_project", lambda *a, **k: project)
         nb = execute_in_process(root / "notebooks" / REPORT_NOTEBOOK, {"n_draws": 200})
     finally:
         mp.undo()

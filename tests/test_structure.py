@@ -34,8 +34,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
                 "typology_place", "designs", "recommend_evidence", "recommend_rules", "recommend_stability",
                 "recommend_tables", "recommend_render", "recommend", "gaps", "sizing", "scenarios", "consultations",
                 "printemps_model", "printemps_plan", "printemps_synthetic"),
-    "presentation": ("plots", "report_html", "report_blocks", "uncertainty_report", "note", "annexes", "explorer",
-                     "explorer_page", "printemps_publish", "printemps_form"),
+    "presentation": ("plots", "report_html", "report_blocks", "uncertainty_report", "note", "annexes",
+                     "explorer_widgets", "explorer", "explorer_page", "printemps_publish", "printemps_form"),
     "run": ("report_run",),
     "cli": ("cli_common", "cli", "cli_printemps"),
 }

@@ -415,66 +415,76 @@ def criteria_markdown(
     """
     cat = _as_catalogue(catalogue)
     src = _as_sources(sources)
+    out = _criteria_intro(cat, family, families)
+    for dim in cat.dimensions:
+        out.extend(_dimension_markdown(cat, dim, family, families))
+    if src is not None:
+        out.extend(_cited_sources_markdown(cat, src, family, families))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _criteria_intro(cat, family: str | None, families: Families | None) -> list[str]:
+    """Title and opening paragraph of the annex (counts and the scoring conventions)."""
     title = "## Critères du benchmark"
     if family is not None:
         title += f" — {_family_label(family, families)}"
-    out = [title, ""]
     n_app = sum(_status(c, family, families) != "not_applicable" for c in cat.criteria) if family else len(cat.criteria)
-    out.append(
-        f"{len(cat.criteria)} critères en {len(cat.dimensions)} dimensions"
-        + (f", dont {n_app} applicables à cette famille." if family else ".")
-        + " Les critères ordinaux sont notés de 0 à 4 (plus haut = mieux) ; les critères numériques sont"
-        " ramenés à 0–1 entre des bornes fixes. Un critère non applicable est traité comme manquant,"
-        " pas comme un zéro."
-    )
+    return [title, "",
+            f"{len(cat.criteria)} critères en {len(cat.dimensions)} dimensions"
+            + (f", dont {n_app} applicables à cette famille." if family else ".")
+            + " Les critères ordinaux sont notés de 0 à 4 (plus haut = mieux) ; les critères numériques sont"
+            " ramenés à 0–1 entre des bornes fixes. Un critère non applicable est traité comme manquant,"
+            " pas comme un zéro.",
+            ""]
+
+
+def _dimension_markdown(cat, dim, family: str | None, families: Families | None) -> list[str]:
+    """One dimension: heading, description, its criteria, then those not applicable to ``family``."""
+    out = [f"### {dim.label_fr} ({dim.code})", ""]
+    if dim.description:
+        out += [_oneline(dim.description), ""]
+    left_out = []
+    for crit in cat.criteria_of(dim.id):
+        if family is not None and _status(crit, family, families) == "not_applicable":
+            left_out.append(crit)
+            continue
+        # Criterion headings one level below the dimension.
+        block = _criterion_markdown(crit, family, families)
+        block[0] = "#" + block[0]
+        out.extend(block)
+    if left_out:
+        items = []
+        for c in left_out:
+            note = _app(c, family, families).note
+            items.append(f"{c.code} {c.label_fr}" + (f" ({_clause(note)})" if note else ""))
+        out += ["Non applicables à cette famille : " + " ; ".join(items) + ".", ""]
+    return out
+
+
+def _cited_sources_markdown(cat, src, family: str | None, families: Families | None) -> list[str]:
+    """The bibliography of the sources cited by the criteria shown (citation, URL, verification note)."""
+    cited = []
+    for crit in cat.criteria:
+        if family is not None and _status(crit, family, families) == "not_applicable":
+            continue
+        for k in crit.sources:
+            if k not in cited:
+                cited.append(k)
+    out = ["### Sources citées", ""]
+    for k in sorted(cited):
+        s = src.get(k)
+        if s is None:
+            out.append(f"- **[{k}]** — référence absente de sources.yml.")
+            continue
+        line = f"- **[{k}]** {_oneline(s.citation)}"
+        if s.url:
+            # Only a well-formed http(s) URL becomes an autolink; anything else stays text.
+            line += f" <{s.url}>" if safe_url(s.url) else f" {escape_md(s.url)}"
+        if s.note:
+            line += f" — *{_oneline(s.note)}*"
+        out.append(line)
     out.append("")
-    for dim in cat.dimensions:
-        crits = cat.criteria_of(dim.id)
-        out.append(f"### {dim.label_fr} ({dim.code})")
-        out.append("")
-        if dim.description:
-            out.append(_oneline(dim.description))
-            out.append("")
-        left_out = []
-        for crit in crits:
-            if family is not None and _status(crit, family, families) == "not_applicable":
-                left_out.append(crit)
-                continue
-            # Criterion headings one level below the dimension.
-            block = _criterion_markdown(crit, family, families)
-            block[0] = "#" + block[0]
-            out.extend(block)
-        if left_out:
-            items = []
-            for c in left_out:
-                note = _app(c, family, families).note
-                items.append(f"{c.code} {c.label_fr}" + (f" ({_clause(note)})" if note else ""))
-            out.append("Non applicables à cette famille : " + " ; ".join(items) + ".")
-            out.append("")
-    if src is not None:
-        cited = []
-        for crit in cat.criteria:
-            if family is not None and _status(crit, family, families) == "not_applicable":
-                continue
-            for k in crit.sources:
-                if k not in cited:
-                    cited.append(k)
-        out.append("### Sources citées")
-        out.append("")
-        for k in sorted(cited):
-            s = src.get(k)
-            if s is None:
-                out.append(f"- **[{k}]** — référence absente de sources.yml.")
-                continue
-            line = f"- **[{k}]** {_oneline(s.citation)}"
-            if s.url:
-                # Only a well-formed http(s) URL becomes an autolink; anything else stays text.
-                line += f" <{s.url}>" if safe_url(s.url) else f" {escape_md(s.url)}"
-            if s.note:
-                line += f" — *{_oneline(s.note)}*"
-            out.append(line)
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return out
 
 
 # --------------------------------------------------------------------------- redundancy

@@ -309,27 +309,51 @@ def position_design(project, design_id: str, profile: str | None = None, method:
     res = score(matrix, prof, st, method=method, normalisation=normalisation)
     n_other_ranked = int(res.ranked.sum() - bool(res.ranked[d]))
     threshold = float(st.scoring.coverage_threshold)
-    if scope is None:
-        if res.ranked[d] and n_other_ranked >= top_k:
-            scope = "ranked"
-            reason = (f"{n_other_ranked} autres cas atteignent le seuil de couverture de "
-                      f"{fmt_pct(threshold)} : le classement du moteur est utilisé.")
-        else:
-            scope = "all"
-            reason = (f"seuls {n_other_ranked} autres cas de la famille atteignent le seuil de couverture "
-                      f"de {fmt_pct(threshold)} (il en faudrait au moins {top_k}) ; la comparaison porte donc "
-                      "sur tous les cas notés, dont le score repose parfois sur peu de critères.")
-    else:
-        reason = f"choisi par l'utilisateur ({SCOPE_LABELS_FR[scope]})."
+    scope, reason = _choose_scope(scope, bool(res.ranked[d]), n_other_ranked, top_k, threshold)
     ranks = _scope_ranks(res, scope)
-    in_scope = ranks > 0
 
     scorer = make_batch_scorer(matrix, prof, st) if scope == "ranked" else _AllScoredScorer(matrix, prof, st)
     mc = monte_carlo_from_settings(scorer, st.robustness, seed, n_draws=n_draws, method=method,
                                    normalisation=normalisation)
-
-    # ---------------------------------------------------------------- table
     cases_by_id = {c.id: c for c in project.cases_of(design.family)}
+    table = _position_table(matrix, design, cases_by_id, res, ranks, mc, top_k)
+    table.attrs.update({"périmètre": SCOPE_LABELS_FR[scope], "profil": prof.id, "méthode": method,
+                        "normalisation": normalisation})
+    scoring = (prof, st, method, normalisation, scope)
+    gains, uncoded = _marginal_gains(project, design, matrix, res, scoring)
+    examples = _level_examples(project, matrix, cases_by_id, res, gains, n_examples)
+
+    return DesignPosition(
+        design_id=design.id, design_name=design.name, family=design.family,
+        family_label=project.families.label(design.family),
+        family_label_plural=project.families.label(design.family, plural=True), status_quo=bool(design.status_quo),
+        profile_id=prof.id, profile_label=prof.label_fr, method=method, normalisation=normalisation,
+        scope=scope, scope_reason=reason, score=float(res.scores[d]), rank=int(ranks[d]),
+        n_compared=int((ranks > 0).sum()), n_ranked_cases=n_other_ranked,
+        coverage=float(res.coverage[d]), coverage_threshold=threshold,
+        rank_p05=float(mc.rank_p05[d]), rank_median=float(mc.median_rank[d]),
+        rank_p95=float(mc.rank_p95[d]), p_top_k=float(mc.p_top_k[d]), top_k=top_k,
+        n_draws=n_draws, seed=seed, table=table, marginal_gains=gains, examples=examples,
+        uncoded=uncoded, result=res, monte_carlo=mc,
+    )
+
+
+def _choose_scope(scope: str | None, design_ranked: bool, n_other_ranked: int, top_k: int,
+                  threshold: float) -> tuple[str, str]:
+    """The comparison scope and why it was chosen (French), see the module docstring."""
+    if scope is not None:
+        return scope, f"choisi par l'utilisateur ({SCOPE_LABELS_FR[scope]})."
+    if design_ranked and n_other_ranked >= top_k:
+        return "ranked", (f"{n_other_ranked} autres cas atteignent le seuil de couverture de "
+                          f"{fmt_pct(threshold)} : le classement du moteur est utilisé.")
+    return "all", (f"seuls {n_other_ranked} autres cas de la famille atteignent le seuil de couverture "
+                   f"de {fmt_pct(threshold)} (il en faudrait au moins {top_k}) ; la comparaison porte donc "
+                   "sur tous les cas notés, dont le score repose parfois sur peu de critères.")
+
+
+def _position_table(matrix: DecisionMatrix, design, cases_by_id: dict, res, ranks: np.ndarray, mc,
+                    top_k: int) -> pd.DataFrame:
+    """Every case of the family and the design: score, rank, rank interval, P(top k), by nominal rank."""
     nominal = ranks.astype(float)
     nominal[nominal == 0] = np.nan
     fam_cases = [cases_by_id[c] for c in matrix.case_ids if c in cases_by_id]
@@ -350,13 +374,22 @@ def position_design(project, design_id: str, profile: str | None = None, method:
         "couverture": res.coverage,
         "statut": res.status_labels(),
     }, index=pd.Index(matrix.case_ids, name="identifiant"))
-    table = table.iloc[np.lexsort((-np.nan_to_num(res.scores, nan=-np.inf),
-                                   np.nan_to_num(nominal, nan=np.inf)))]
-    table.attrs.update({"périmètre": SCOPE_LABELS_FR[scope], "profil": prof.id, "méthode": method,
-                        "normalisation": normalisation})
+    return table.iloc[np.lexsort((-np.nan_to_num(res.scores, nan=-np.inf),
+                                  np.nan_to_num(nominal, nan=np.inf)))]
 
-    # ---------------------------------------------------------------- marginal gains
-    cat = project.catalogue
+
+_GAIN_COLUMNS = ["identifiant", "critère", "dimension", "valeur actuelle", "nouvelle valeur", "niveau visé",
+                 "gain de score", "nouveau rang"]
+
+
+def _marginal_gains(project, design, matrix: DecisionMatrix, res, scoring: tuple) -> tuple[pd.DataFrame, list[str]]:
+    """The score gain of one step better on each coded criterion of the design (the last row).
+
+    ``scoring`` is ``(profile, settings, method, normalisation, scope)``. Returns the gains sorted by
+    decreasing gain and the labels of the applicable criteria without a value (no gain computed).
+    """
+    prof, st, method, normalisation, scope = scoring
+    d = matrix.n_cases - 1
     base = float(res.scores[d])
     rows, uncoded = [], []
     for j, cid in enumerate(matrix.criterion_ids):
@@ -371,7 +404,7 @@ def position_design(project, design_id: str, profile: str | None = None, method:
         vals[d, j] = new
         res2 = score(matrix.replace(values=vals), prof, st, method=method, normalisation=normalisation)
         r2 = _scope_ranks(res2, scope)
-        crit = cat.criterion(cid)
+        crit = project.catalogue.criterion(cid)
         level_text = (crit.levels or {}).get(int(new), "") if crit.type == "ordinal" else \
             (crit.unit_for(design.family, project.families) or "")
         rows.append({
@@ -384,55 +417,53 @@ def position_design(project, design_id: str, profile: str | None = None, method:
             "gain de score": float(res2.scores[d] - base),
             "nouveau rang": int(r2[d]) if r2[d] > 0 else np.nan,
         })
-    gains = pd.DataFrame(rows, columns=["identifiant", "critère", "dimension", "valeur actuelle",
-                                        "nouvelle valeur", "niveau visé", "gain de score", "nouveau rang"])
+    gains = pd.DataFrame(rows, columns=_GAIN_COLUMNS)
     if len(gains):
         order = np.argsort(-gains["gain de score"].to_numpy(), kind="stable")
         gains = gains.iloc[order].reset_index(drop=True)
+    return gains, uncoded
 
-    # ---------------------------------------------------------------- examples
+
+_EXAMPLE_COLUMNS = ["critère", "niveau visé", "cas", "valeur du cas", "source", "preuve", "année", "cas au niveau"]
+
+
+def _level_examples(project, matrix: DecisionMatrix, cases_by_id: dict, res, gains: pd.DataFrame,
+                    n_examples: int) -> pd.DataFrame:
+    """For the largest positive gains, the case of the family closest to the level aimed at, with its evidence."""
     ex_rows = []
     for _, g in gains[gains["gain de score"] > 0].head(n_examples).iterrows():
         j = matrix.criterion_ids.index(g["identifiant"])
         target = g["nouvelle valeur"]
-        higher = matrix.directions[j] == "higher"
-        cands = []
-        for i in range(matrix.n_cases - 1):
-            v = matrix.values[i, j]
-            if np.isfinite(v) and ((v >= target - 1e-9) if higher else (v <= target + 1e-9)):
-                s = res.scores[i]
-                cands.append((abs(v - target), -(s if np.isfinite(s) else -np.inf), matrix.case_ids[i], v))
-        crit = cat.criterion(g["identifiant"])
+        cands = _cases_at_level(matrix, res, j, target)
         if not cands:
             ex_rows.append({"critère": g["critère"], "niveau visé": _fmt(target, 1), "cas": "",
                             "valeur du cas": np.nan, "source": "", "preuve": "",
                             "année": "", "cas au niveau": 0})
             continue
-        cands.sort()
         _, _, cid, v = cands[0]
         case = cases_by_id[cid]
-        f = criterion_fact(case, crit, project.families)
+        f = criterion_fact(case, project.catalogue.criterion(g["identifiant"]), project.families)
         ex_rows.append({"critère": g["critère"], "niveau visé": _fmt(target, 1), "cas": case.name,
                         "valeur du cas": float(v), "source": (f.source or "") if f else "",
                         "preuve": (f.note or "") if f else "",
                         "année": str(f.year) if f is not None and f.year is not None else "",
                         "cas au niveau": len(cands)})
-    examples = pd.DataFrame(ex_rows, columns=["critère", "niveau visé", "cas", "valeur du cas", "source",
-                                              "preuve", "année", "cas au niveau"])
+    return pd.DataFrame(ex_rows, columns=_EXAMPLE_COLUMNS)
 
-    return DesignPosition(
-        design_id=design.id, design_name=design.name, family=design.family,
-        family_label=project.families.label(design.family),
-        family_label_plural=project.families.label(design.family, plural=True), status_quo=bool(design.status_quo),
-        profile_id=prof.id, profile_label=prof.label_fr, method=method, normalisation=normalisation,
-        scope=scope, scope_reason=reason, score=base, rank=int(ranks[d]),
-        n_compared=int(in_scope.sum()), n_ranked_cases=n_other_ranked,
-        coverage=float(res.coverage[d]), coverage_threshold=threshold,
-        rank_p05=float(mc.rank_p05[d]), rank_median=float(mc.median_rank[d]),
-        rank_p95=float(mc.rank_p95[d]), p_top_k=float(mc.p_top_k[d]), top_k=top_k,
-        n_draws=n_draws, seed=seed, table=table, marginal_gains=gains, examples=examples,
-        uncoded=uncoded, result=res, monte_carlo=mc,
-    )
+
+def _cases_at_level(matrix: DecisionMatrix, res, j: int, target: float) -> list[tuple]:
+    """The real cases (not the design) at or beyond ``target`` on criterion ``j``, closest first.
+
+    Each item is ``(distance to the target, -score, case id, value)``: ties go to the better-scored case.
+    """
+    higher = matrix.directions[j] == "higher"
+    cands = []
+    for i in range(matrix.n_cases - 1):
+        v = matrix.values[i, j]
+        if np.isfinite(v) and ((v >= target - 1e-9) if higher else (v <= target + 1e-9)):
+            s = res.scores[i]
+            cands.append((abs(v - target), -(s if np.isfinite(s) else -np.inf), matrix.case_ids[i], v))
+    return sorted(cands)
 
 
 # --------------------------------------------------------------------------- text and figure

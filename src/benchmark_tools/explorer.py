@@ -15,8 +15,9 @@ can be tested without a browser:
   criteria (:func:`benchmark_tools.criteria.redundancy`) with the normalised values of the
   coded cases, for the exploration notebook.
 
-ipywidgets (extra ``lab``) is imported inside the ``widget`` methods only, so the package and
-its tests work without it.
+The ``widget`` methods build their ipywidgets interface with :mod:`benchmark_tools.explorer_widgets`
+(ipywidgets, extra ``lab``, is imported there inside the functions only, so the package and its
+tests work without it).
 """
 
 from __future__ import annotations
@@ -36,16 +37,16 @@ from .analysis import FamilyAnalysis
 from .cases import case_sheet_markdown
 from .criteria import redundancy
 from .errors import InputError
+from .explorer_widgets import case_explorer_widget, weight_explorer_widget
 from .formats import fmt_number, fmt_pct
 from .modelio import pydantic_problems, rel
-from .pipeline import family_matrix, ranking_table
+from .pipeline import family_matrix
 from .plots import dimension_heatmap, rank_interval_plot, style
-from .report_html import html_table
 from .schema import Profile
 from .scoring import ScoreResult, make_batch_scorer, score
-from .textutil import escape_html, escape_md
+from .textutil import escape_md
 from .validate import check_profile
-from .vocabulary import METHOD_LABELS, METHODS, NORMALISATION_LABELS, NORMALISATIONS
+from .vocabulary import METHODS, NORMALISATIONS
 from .weights import write_profile
 from .yamlio import YamlDocument
 
@@ -58,12 +59,6 @@ def _families_with_cases(project) -> list[str]:
     order = list(project.report.families) if project.report else []
     order += [f for f in project.families.ids if f not in order]
     return [f for f in order if project.cases_of(f)]
-
-
-def _close(fig) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
 
 
 def _message_figure(text: str):
@@ -365,139 +360,7 @@ class WeightExplorer:
         ipywidgets.VBox
             Display it in a notebook cell. The controls are also in :attr:`controls`.
         """
-        import ipywidgets as w
-        from IPython.display import HTML, display
-
-
-        wide = {"description_width": "16em"}
-        sliders = {
-            d: w.FloatSlider(value=round(self.weights[d], 3), min=0.0, max=1.0, step=0.01,
-                             description=self.dimension_labels[d], style=wide, readout_format=".2f",
-                             continuous_update=False, layout=w.Layout(width="34em"))
-            for d in self.dimension_ids
-        }
-        profile_dd = w.Dropdown(options=self._profile_options(), value=self.profile_id,
-                                description="Profil", style=wide)
-        method_dd = w.Dropdown(options=[(METHOD_LABELS[m], m) for m in METHODS],
-                               value=self.method, description="Méthode", style=wide)
-        norm_dd = w.Dropdown(options=[(NORMALISATION_LABELS[n], n) for n in NORMALISATIONS],
-                             value=self.normalisation, description="Normalisation", style=wide)
-        family_dd = w.Dropdown(options=[(self.project.families.label(f, plural=True), f) for f in self.family_ids],
-                               value=self.family, description="Famille", style=wide)
-        id_txt = w.Text(description="Identifiant", placeholder="mon_profil", style=wide)
-        label_txt = w.Text(description="Libellé", placeholder="Mon profil", style=wide)
-        view_txt = w.Textarea(description="Point de vue", placeholder="Quel point de vue ce profil représente",
-                              style=wide, layout=w.Layout(width="40em"))
-        why_txt = w.Textarea(description="Justification", placeholder="Pourquoi ces poids",
-                             style=wide, layout=w.Layout(width="40em"))
-        save_btn = w.Button(description="Enregistrer comme profil", icon="save",
-                            layout=w.Layout(width="16em"))
-        message = w.HTML()
-        weights_html = w.HTML()
-        out_table, out_heat, out_mc = w.Output(), w.Output(), w.Output()
-        syncing = {"on": False}
-
-        def refresh(_change=None):
-            if syncing["on"]:
-                return
-            for out in (out_table, out_heat, out_mc):
-                out.clear_output(wait=True)
-            try:
-                weights_html.value = f"<p><b>Poids normalisés</b> : {escape_html(self.weights_caption())}</p>"
-                res = self.result()
-                caption = (f"Classement — profil « {self.profile_id} »" + (" modifié" if self.modified else "")
-                           + f", {METHOD_LABELS[self.method]}")
-                with out_table:
-                    display(HTML(html_table(ranking_table(res), caption).html))
-                with out_heat:
-                    fig = self.heatmap_figure()
-                    display(fig)
-                    _close(fig)
-                with out_mc:
-                    fig = self.rank_interval_figure()
-                    display(fig)
-                    _close(fig)
-            except InputError as exc:
-                weights_html.value = f'<p style="color:#a33">{escape_html(str(exc))}</p>'
-
-        def on_slider(dim):
-            def handler(change):
-                if syncing["on"]:
-                    return
-                self.set_weight(dim, change["new"])
-                refresh()
-            return handler
-
-        def sync_sliders():
-            syncing["on"] = True
-            try:
-                for d, s in sliders.items():
-                    s.value = round(self.weights[d], 3)
-            finally:
-                syncing["on"] = False
-
-        def on_profile(change):
-            if syncing["on"]:
-                return
-            self.set_profile(change["new"])
-            sync_sliders()
-            refresh()
-
-        def on_method(change):
-            self.set_method(change["new"])
-            refresh()
-
-        def on_norm(change):
-            self.set_normalisation(change["new"])
-            refresh()
-
-        def on_family(change):
-            self.set_family(change["new"])
-            refresh()
-
-        def on_save(_button):
-            try:
-                path = self.save_profile(id_txt.value, label_txt.value, view_txt.value, why_txt.value)
-            except InputError as exc:
-                message.value = ('<pre style="color:#a33;white-space:pre-wrap">'
-                                 f"{escape_html(str(exc))}</pre>")
-                return
-            pid = id_txt.value.strip()
-            syncing["on"] = True
-            try:
-                profile_dd.options = self._profile_options()
-                profile_dd.value = pid
-            finally:
-                syncing["on"] = False
-            # The saved profile has the same (normalised) weights: loading it changes nothing shown.
-            self.set_profile(pid)
-            sync_sliders()
-            message.value = f"<p>Profil enregistré : <code>{escape_html(str(path))}</code></p>"
-            refresh()
-
-        for d, s in sliders.items():
-            s.observe(on_slider(d), names="value")
-        profile_dd.observe(on_profile, names="value")
-        method_dd.observe(on_method, names="value")
-        norm_dd.observe(on_norm, names="value")
-        family_dd.observe(on_family, names="value")
-        save_btn.on_click(on_save)
-        self.controls = {"sliders": sliders, "profile": profile_dd, "method": method_dd,
-                         "normalisation": norm_dd, "family": family_dd, "id": id_txt, "label": label_txt,
-                         "viewpoint": view_txt, "rationale": why_txt, "save": save_btn, "message": message,
-                         "outputs": (out_table, out_heat, out_mc), "refresh": refresh}
-        left = w.VBox([family_dd, profile_dd, method_dd, norm_dd, w.HTML("<b>Poids des dimensions</b>"),
-                       *sliders.values()])
-        save_box = w.VBox([w.HTML("<b>Enregistrer les poids actuels comme nouveau profil</b>"),
-                           id_txt, label_txt, view_txt, why_txt, save_btn, message])
-        tabs = w.Tab(children=[out_table, out_heat, out_mc])
-        for i, title in enumerate(["Classement", "Scores par dimension", "Intervalles de rang"]):
-            tabs.set_title(i, title)
-        refresh()
-        return w.VBox([w.HBox([left, save_box]), weights_html, tabs])
-
-    def _profile_options(self) -> list[tuple[str, str]]:
-        return [(f"{pr.label_fr} ({pid})", pid) for pid, pr in sorted(self.profiles.items())]
+        return weight_explorer_widget(self)
 
 
 # --------------------------------------------------------------------------- cases
@@ -667,33 +530,18 @@ class CaseExplorer:
 
     def widget(self, case_id: str | None = None):
         """A case dropdown and the sheet of the chosen case (ipywidgets)."""
-        import ipywidgets as w
-        from IPython.display import Markdown, display
-
-        fams = self.project.families
-        options = [(f"{c.name} — {fams.label(c.family)}", c.id)
-                   for c in sorted(self.project.cases, key=lambda c: (c.family, c.name))]
-        first = case_id or next((c.id for c in self.project.cases if c.baseline), options[0][1])
-        dd = w.Dropdown(options=options, value=first, description="Cas",
-                        style={"description_width": "4em"}, layout=w.Layout(width="48em"))
-        out = w.Output()
-
-        def refresh(_change=None):
-            out.clear_output(wait=True)
-            with out:
-                display(Markdown(self.show(dd.value).markdown))
-
-        dd.observe(refresh, names="value")
-        self.controls = {"case": dd, "output": out}
-        refresh()
-        return w.VBox([dd, out])
+        return case_explorer_widget(self, case_id)
 
 
 # --------------------------------------------------------------------------- redundancy
 
 
+#: Scale of the values compared by the redundancy check (see :func:`normalised_values`).
+REDUNDANCY_NORMALISATION = "goalposts"
+
+
 def normalised_values(project, families: Sequence[str] | None = None,
-                      normalisation: str = "goalposts") -> pd.DataFrame:
+                      normalisation: str = REDUNDANCY_NORMALISATION) -> pd.DataFrame:
     """Normalised criterion values (0–1, 1 = best) of the cases, each family on its own scale.
 
     Parameters
@@ -731,14 +579,17 @@ def normalised_values(project, families: Sequence[str] | None = None,
 
 
 def redundancy_table(project, families: Sequence[str] | None = None,
-                     normalisation: str = "goalposts") -> pd.DataFrame:
+                     normalisation: str | None = None) -> pd.DataFrame:
     """Redundancy check between criteria on the normalised values of the coded cases.
 
     Threshold and minimum number of pairs come from ``settings.redundancy``. The criterion
     ids of :func:`benchmark_tools.criteria.redundancy` are shown as « code libellé ».
+    ``normalisation`` None is :data:`REDUNDANCY_NORMALISATION` (the exploration notebook's
+    parameter left at None).
     """
     rs = project.settings.redundancy
-    table = redundancy(normalised_values(project, families, normalisation), rs.threshold, rs.min_pairs)
+    values = normalised_values(project, families, normalisation or REDUNDANCY_NORMALISATION)
+    table = redundancy(values, rs.threshold, rs.min_pairs)
     names = {c.id: f"{c.code} {c.label_fr}" for c in project.catalogue.criteria}
     for col in ("Critère A", "Critère B"):
         table[col] = table[col].map(lambda cid: names.get(cid, cid))

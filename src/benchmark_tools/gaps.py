@@ -97,38 +97,14 @@ def cell_gaps(scorer: JointScorer, seed, *, n_draws: int, levels: int, top_k: in
     """
     n = len(scorer.case_ids)
     baseline = np.zeros(n, dtype=bool) if baseline is None else np.asarray(baseline, dtype=bool)
-    weights, u = draw_joint(scorer, n_draws, seed)
-    vals = scorer.cell_values(u)  # (K, M)
-    s0 = scorer.dimension_scores(vals)  # (K, n, D)
-    sc0 = scorer.aggregate(s0, weights)
-    tol = scorer.tie_tolerance
-    r0 = rank_desc(sc0, tol)
-    k = r0.shape[0]
-    w0 = _interval_width(r0)
-    pt0 = ((r0 > 0) & (r0 <= top_k)).mean(axis=0)
-    lead0 = frozenset(np.flatnonzero((pt0 >= p_top_min) & eligible).tolist())
-    prio0 = priorities(pt0, r0, None) if priorities is not None else frozenset()
+    ref = _reference_run(scorer, seed, n_draws, top_k)
+    lead0 = frozenset(np.flatnonzero((ref.p_top >= p_top_min) & eligible).tolist())
+    prio0 = priorities(ref.p_top, ref.ranks, None) if priorities is not None else frozenset()
     mm = scorer.model
-    d = len(scorer.dimension_ids)
-    separable = scorer.method in _SEPARABLE
     rows = []
     for c in range(mm.n_cells):  # loop over cells; the levels and draws of a cell are one batch
         i, j = int(mm.cell_case[c]), int(mm.cell_criterion[c])
-        q = mm.quantiles(j, levels)  # (L,)
-        g = scorer.cell_group[c]
-        dd = g % d
-        delta = scorer.cell_coef[c] * (q[:, None] - vals[None, :, c])  # (L, K)
-        if separable:
-            si = np.broadcast_to(s0[:, i, :], (levels, k, d)).copy()
-            si[:, :, dd] += delta
-            new_i = scorer.aggregate(si.reshape(levels * k, 1, d), np.tile(weights, (levels, 1)))[:, 0]
-            sc = np.broadcast_to(sc0, (levels, k, n)).copy()
-            sc[:, :, i] = new_i.reshape(levels, k)
-        else:
-            s = np.broadcast_to(s0, (levels, k, n, d)).copy()
-            s[:, :, i, dd] += delta
-            sc = scorer.aggregate(s.reshape(levels * k, n, d), np.tile(weights, (levels, 1))).reshape(levels, k, n)
-        r = rank_desc(sc, tol)  # (L, K, n)
+        r = rank_desc(_fixed_cell_scores(scorer, ref, c, i, mm.quantiles(j, levels)), scorer.tie_tolerance)
         width = _interval_width(r)[:, i]
         pt = ((r > 0) & (r <= top_k)).mean(axis=1)  # (L, n)
         lead_change = np.array([frozenset(np.flatnonzero((pt[a] >= p_top_min) & eligible).tolist()) != lead0
@@ -138,15 +114,66 @@ def cell_gaps(scorer: JointScorer, seed, *, n_draws: int, levels: int, top_k: in
         else:
             prio_change = np.zeros(levels, dtype=bool)
         rows.append({
-            "case": i, "criterion": j, "width": float(w0[i]),
-            "width_reduction": float(w0[i] - width.mean()),
+            "case": i, "criterion": j, "width": float(ref.width[i]),
+            "width_reduction": float(ref.width[i] - width.mean()),
             "p_leaders_change": float(lead_change.mean()),
             "p_priority_change": float(prio_change.mean()),
             "p_change": float((lead_change | prio_change).mean()),
             "baseline": bool(baseline[i]),
         })
-    df = pd.DataFrame(rows, columns=["case", "criterion", "width", "width_reduction", "p_leaders_change",
-                                     "p_priority_change", "p_change", "baseline"])
+    return _sorted_gaps(pd.DataFrame(rows, columns=_CELL_COLUMNS))
+
+
+_CELL_COLUMNS = ["case", "criterion", "width", "width_reduction", "p_leaders_change", "p_priority_change",
+                 "p_change", "baseline"]
+
+
+@dataclass
+class _Reference:
+    """The reference joint run that every fixed cell is compared with (common random numbers)."""
+
+    weights: np.ndarray  # (K, D)
+    values: np.ndarray  # cell values (K, M)
+    dimension_scores: np.ndarray  # (K, n, D)
+    scores: np.ndarray  # (K, n)
+    ranks: np.ndarray  # (K, n)
+    width: np.ndarray  # 5–95 % rank interval width per case (n,)
+    p_top: np.ndarray  # P(top k) per case (n,)
+
+
+def _reference_run(scorer: JointScorer, seed, n_draws: int, top_k: int) -> _Reference:
+    """The seeded joint draws with no cell fixed, scored and ranked."""
+    weights, u = draw_joint(scorer, n_draws, seed)
+    vals = scorer.cell_values(u)
+    s0 = scorer.dimension_scores(vals)
+    sc0 = scorer.aggregate(s0, weights)
+    r0 = rank_desc(sc0, scorer.tie_tolerance)
+    return _Reference(weights, vals, s0, sc0, r0, _interval_width(r0), ((r0 > 0) & (r0 <= top_k)).mean(axis=0))
+
+
+def _fixed_cell_scores(scorer: JointScorer, ref: _Reference, c: int, i: int, q: np.ndarray) -> np.ndarray:
+    """Scores ``(L, K, n)`` with cell ``c`` (of case ``i``) fixed at each level ``q`` (L,), other cells as in ``ref``.
+
+    For a separable method only case ``i`` is rescored (the other cases' scores do not depend on it).
+    """
+    levels, (k, n, d) = len(q), ref.dimension_scores.shape
+    dd = scorer.cell_group[c] % d
+    delta = scorer.cell_coef[c] * (q[:, None] - ref.values[None, :, c])  # (L, K)
+    tiled = np.tile(ref.weights, (levels, 1))
+    if scorer.method in _SEPARABLE:
+        si = np.broadcast_to(ref.dimension_scores[:, i, :], (levels, k, d)).copy()
+        si[:, :, dd] += delta
+        new_i = scorer.aggregate(si.reshape(levels * k, 1, d), tiled)[:, 0]
+        sc = np.broadcast_to(ref.scores, (levels, k, n)).copy()
+        sc[:, :, i] = new_i.reshape(levels, k)
+        return sc
+    s = np.broadcast_to(ref.dimension_scores, (levels, k, n, d)).copy()
+    s[:, :, i, dd] += delta
+    return scorer.aggregate(s.reshape(levels * k, n, d), tiled).reshape(levels, k, n)
+
+
+def _sorted_gaps(df: pd.DataFrame) -> pd.DataFrame:
+    """Rennes' cells that matter first, then by decreasing ``p_change`` and ``width_reduction``."""
     if not len(df):
         return df
     matters = df["baseline"] & ((df["p_change"] > 0) | (df["width_reduction"] > 0))
@@ -170,64 +197,78 @@ def family_gaps(project, family: str, params=None) -> GapsResult:
     rs = settings.robustness
     territory = load_territory(project.root)
     cfg = load_recommendation_config(project.root, project.catalogue, project.families, territory)
-    ev = family_evidence(project, family, rp, cfg)
-    ctx = ev.context
+    ctx = family_evidence(project, family, rp, cfg).context
     prior = rs.missing_prior if rs.missing_prior != "none" else "family"
     thr_settings = settings.model_copy(update={"scoring": settings.scoring.model_copy(
         update={"coverage_threshold": ctx.thr})})
     scorer = JointScorer(ctx.matrix, ctx.profile, thr_settings, prior, method=rp.method,
                          normalisation=rp.normalisation)
-    ids = ctx.ids
-    eligible = np.array([c not in ctx.baseline_ids for c in ids])
-    baseline = ~eligible
-    cache: dict[frozenset, frozenset] = {}
+    eligible = np.array([c not in ctx.baseline_ids for c in ctx.ids])
+    priorities = _PriorityRules(project, family, ctx, cfg, territory, eligible, float(rs.priority_min_share))
+    raw = cell_gaps(scorer, rp.seed, n_draws=int(rs.gaps_draws), levels=int(rs.gaps_levels), top_k=int(rs.top_k),
+                    p_top_min=float(cfg.leaders.p_top_k_min), eligible=eligible, baseline=~eligible,
+                    priorities=priorities)
+    return GapsResult(family, prior, int(rs.gaps_draws), int(rs.gaps_levels), _gaps_table(project, family, ctx, raw))
 
-    def kept_rules(group: frozenset) -> frozenset:
-        if group not in cache:
-            leaders = sorted((ids[j] for j in group), key=lambda x: -ctx.p_top[x])
-            kept, _ = run_rules(evidence_for(ctx, leaders), cfg, territory, project, family)
-            cache[group] = frozenset(r.id for r in kept)
-        return cache[group]
 
-    min_share = float(rs.priority_min_share)
+class _PriorityRules:
+    """The ``priorities`` callable of :func:`cell_gaps` for one family (see :func:`family_gaps`).
 
-    big = np.iinfo(np.int64).max
-    ref: dict = {}
+    Rule evaluations are cached by leader group; the reference run's result is kept so that a fixed
+    cell that cannot have changed any draw's leader group returns it without re-evaluation.
+    """
 
-    def in_group(ranks: np.ndarray, case: int, size: int) -> np.ndarray:
+    _BIG = np.iinfo(np.int64).max
+
+    def __init__(self, project, family: str, ctx, cfg, territory, eligible: np.ndarray, min_share: float):
+        self.project, self.family, self.ctx, self.cfg, self.territory = project, family, ctx, cfg, territory
+        self.eligible, self.min_share = eligible, min_share
+        self.cache: dict[frozenset, frozenset] = {}
+        self.ref: dict = {}
+
+    def kept_rules(self, group: frozenset) -> frozenset:
+        """Ids of the rules kept when the leaders are the cases at positions ``group``."""
+        if group not in self.cache:
+            ctx = self.ctx
+            leaders = sorted((ctx.ids[j] for j in group), key=lambda x: -ctx.p_top[x])
+            kept, _ = run_rules(evidence_for(ctx, leaders), self.cfg, self.territory, self.project, self.family)
+            self.cache[group] = frozenset(r.id for r in kept)
+        return self.cache[group]
+
+    def in_group(self, ranks: np.ndarray, case: int, size: int) -> np.ndarray:
         """Whether ``case`` is in each draw's leader group (same tie rule as leader_group_counts)."""
-        key = np.where((ranks > 0) & eligible[None, :], ranks, big)
+        key = np.where((ranks > 0) & self.eligible[None, :], ranks, self._BIG)
         ki = key[:, case:case + 1]
-        before = (key < ki) | ((key == ki) & (np.arange(len(ids)) < case)[None, :])
-        return (before.sum(axis=1) < size) & (ki[:, 0] < big)
+        before = (key < ki) | ((key == ki) & (np.arange(len(self.ctx.ids)) < case)[None, :])
+        return (before.sum(axis=1) < size) & (ki[:, 0] < self._BIG)
 
-    def priorities(pt: np.ndarray, ranks: np.ndarray, case) -> frozenset:
-        robust = frozenset(np.flatnonzero((pt >= cfg.leaders.p_top_k_min) & eligible).tolist())
-        size = max(len(robust), int(cfg.leaders.min_leaders))
+    def __call__(self, pt: np.ndarray, ranks: np.ndarray, case) -> frozenset:
+        eligible, ref = self.eligible, self.ref
+        robust = frozenset(np.flatnonzero((pt >= self.cfg.leaders.p_top_k_min) & eligible).tolist())
+        size = max(len(robust), int(self.cfg.leaders.min_leaders))
         if case is None:
             ref.update(robust=robust, ranks=ranks)
         elif robust == ref["robust"] and (not eligible[case] or np.array_equal(
-                in_group(ranks, case, size), in_group(ref["ranks"], case, size))):
+                self.in_group(ranks, case, size), self.in_group(ref["ranks"], case, size))):
             # Only this case's score moved: the others keep their order, so each draw's group
             # changes only where this case enters or leaves it. Nothing changed: same priorities.
             return ref["result"]
-        kept = kept_rules(robust)
+        kept = self.kept_rules(robust)
         count: dict[str, int] = {}
         for g, m in leader_group_counts(ranks, eligible, size).items():
-            for rid in kept_rules(frozenset(g)):
+            for rid in self.kept_rules(frozenset(g)):
                 count[rid] = count.get(rid, 0) + m
-        result = frozenset(r for r in kept if count.get(r, 0) / ranks.shape[0] >= min_share)
+        result = frozenset(r for r in kept if count.get(r, 0) / ranks.shape[0] >= self.min_share)
         if case is None:
             ref["result"] = result
         return result
 
-    raw = cell_gaps(scorer, rp.seed, n_draws=int(rs.gaps_draws), levels=int(rs.gaps_levels), top_k=int(rs.top_k),
-                    p_top_min=float(cfg.leaders.p_top_k_min), eligible=eligible, baseline=baseline,
-                    priorities=priorities)
-    cat = project.catalogue
-    crits = [cat.criterion(c) for c in ctx.matrix.criterion_ids]
-    by_id = ctx.by_id
-    out = pd.DataFrame({
+
+def _gaps_table(project, family: str, ctx, raw: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`cell_gaps` with the case and criterion names, the evidence and whom to ask."""
+    crits = [project.catalogue.criterion(c) for c in ctx.matrix.criterion_ids]
+    ids, by_id = ctx.ids, ctx.by_id
+    return pd.DataFrame({
         "Famille": project.families.label(family),
         "Cas": [by_id[ids[i]].name for i in raw["case"]],
         "identifiant": [ids[i] for i in raw["case"]],
@@ -242,7 +283,6 @@ def family_gaps(project, family: str, params=None) -> GapsResult:
         "Preuve qui trancherait": [" ".join(crits[j].evidence.split()) for j in raw["criterion"]],
         "À qui demander": [_whom(by_id[ids[i]]) for i in raw["case"]],
     })
-    return GapsResult(family, prior, int(rs.gaps_draws), int(rs.gaps_levels), out)
 
 
 def _whom(case) -> str:

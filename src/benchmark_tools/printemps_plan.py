@@ -172,6 +172,29 @@ def plan(edition: Edition, actions: list[Proposal] | None = None, seed: int = 0)
         m.Add(sum(x[a.id, d] for d in cand[a.id]) == placed[a.id])
         if a.id in fixed:
             m.Add(placed[a.id] == 1)
+    conflicts, binding_groups = _add_capacities(m, x, actions, cand, fixed, edition)
+    _add_objective(m, x, placed, actions, s)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(s.solver_seconds)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = int(seed)
+    status = solver.Solve(m)
+    ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    dates = {aid: d for (aid, d), v in x.items() if ok and solver.Value(v)}
+    unplaced = {a.id: _why_not(a, cand[a.id], dates, by_id, edition) for a in actions if a.id not in dates}
+    cov = frozenset(c for a in actions if a.id in dates for c in a.communes)
+    return PlanResult(dates, frozenset(fixed), unplaced, _binding_counts(binding_groups, dates), conflicts, cov,
+                      {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "réalisable (temps limite atteint)"}.get(
+                          status, "aucune solution"), solver.WallTime(), tuple(actions))
+
+
+def _add_capacities(m, x: dict, actions, cand: dict, fixed: set, edition: Edition) -> tuple[list[str], dict]:
+    """The hard constraints (one holder, one place, one format per commune and per day) on the CP-SAT model ``m``.
+
+    Returns the conflicts between fixed dates (French) and the groups whose capacity constrains the plan,
+    ``key → (action ids, capacity)``. A group with more fixed actions than its capacity gets that number
+    as its capacity: the fixed dates are kept and the conflict is reported.
+    """
     conflicts, binding_groups = [], {}
     for key, ids in _groups(actions, cand).items():
         cap = _capacity(key, edition)
@@ -183,6 +206,11 @@ def plan(edition: Edition, actions: list[Proposal] | None = None, seed: int = 0)
         if len(ids) > cap:
             m.Add(sum(x[i, key[-1]] for i in ids) <= cap)
             binding_groups[key] = (ids, cap)
+    return conflicts, binding_groups
+
+
+def _add_objective(m, x: dict, placed: dict, actions, s) -> None:
+    """Lexicographic objective: communes covered, then actions placed, then balance (weeks, weekends)."""
     # Coverage of communes.
     codes = sorted({c for a in actions for c in a.communes})
     covered = {c: m.NewBoolVar(f"cov_{c}") for c in codes}
@@ -209,22 +237,15 @@ def plan(edition: Edition, actions: list[Proposal] | None = None, seed: int = 0)
     big1 = (len(weeks) + 100) * n + 1  # one more action placed outweighs any balance penalty
     big2 = big1 * (n + 1)  # one more commune covered outweighs any number of actions
     m.Maximize(big2 * sum(covered.values()) + big1 * sum(placed.values()) - soft)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(s.solver_seconds)
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = int(seed)
-    status = solver.Solve(m)
-    ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    dates = {aid: d for (aid, d), v in x.items() if ok and solver.Value(v)}
-    unplaced = {a.id: _why_not(a, cand[a.id], dates, by_id, edition) for a in actions if a.id not in dates}
+
+
+def _binding_counts(binding_groups: dict, dates: dict) -> dict[str, int]:
+    """Number of groups filled to capacity by the plan, per kind (porteur, lieu, format)."""
     binding: dict[str, int] = defaultdict(int)
     for key, (ids, cap) in binding_groups.items():
         if sum(1 for i in ids if dates.get(i) == key[-1]) >= cap:
             binding[key[0]] += 1
-    cov = frozenset(c for a in actions if a.id in dates for c in a.communes)
-    return PlanResult(dates, frozenset(fixed), unplaced, dict(binding), conflicts, cov,
-                      {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "réalisable (temps limite atteint)"}.get(
-                          status, "aucune solution"), solver.WallTime(), tuple(actions))
+    return dict(binding)
 
 
 def binding_text(result: PlanResult) -> list[str]:

@@ -14,6 +14,7 @@ failed run is kept as ``<timestamp>.failed/`` for inspection and the previous re
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import logging
 import os
 import re
@@ -298,22 +299,7 @@ def run_report(overrides: list[str] | None = None, root: Path | None = None, *, 
 
 def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> Path:
     """The run proper, under the lock: everything in ``<stamp>.partial``, renamed at the end."""
-    import errno
-
-
-    stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
-    runs = reports / "runs"
-    n = 1
-    while True:
-        work, final = (runs / f"{stamp}.partial", runs / stamp) if n == 1 else \
-            (runs / f"{stamp}-{n}.partial", runs / f"{stamp}-{n}")
-        if not final.exists() and not final.with_name(final.name + ".failed").exists():
-            try:
-                work.mkdir()
-                break
-            except FileExistsError:
-                pass
-        n += 1
+    work, final = _new_run_folder(reports / "runs")
     # The kernels inherit this environment: one OpenMP thread (k-means is far slower with two on
     # these machines), a non-interactive matplotlib, and the project root.
     # Restored afterwards: a caller in the same process (a test, a notebook) keeps its own root.
@@ -355,22 +341,7 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
         work.rename(final)
         _switch_latest(reports, final)
     except BaseException as exc:
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            # A full disk: the folder that filled it is removed (it would keep the disk full).
-            where = exc.filename or work
-            shutil.rmtree(work, ignore_errors=True)
-            echo(f"Échec : disque plein en écrivant dans {where} ; le dossier d'exécution {work} a été supprimé, "
-                 "reports/latest n'a pas changé.")
-            raise BenchmarkError(f"disque plein : impossible d'écrire « {where} » ({exc.strerror or exc}) ; "
-                                 f"libérez de la place puis relancez (dossier d'exécution supprimé : {work})") from None
-        failed = work.with_name(work.name.replace(".partial", ".failed"))
-        if work.exists():
-            work.rename(failed)
-        why = " (arrêt demandé)" if isinstance(exc, KeyboardInterrupt) else ""
-        echo(f"Échec{why} : l'exécution (notebooks exécutés compris) est gardée pour inspection dans {failed} ; "
-             "reports/latest n'a pas changé.")
-        if isinstance(exc, OSError) and not exc.filename:
-            raise OSError(exc.errno, exc.strerror or str(exc), str(work)) from None
+        _keep_failed_run(exc, work, echo)
         raise
     finally:
         for k, v in env_keep.items():
@@ -380,3 +351,43 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
                 os.environ[k] = v
     echo(f"Rapport prêt en {time.perf_counter() - t_start:.1f} s : {reports / 'latest' / 'preconisations.html'}")
     return final
+
+
+def _new_run_folder(runs: Path) -> tuple[Path, Path]:
+    """Create ``<stamp>.partial`` (``<stamp>-N`` when taken); return it and the final name of the run."""
+    stamp = _dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
+    n = 1
+    while True:
+        work, final = (runs / f"{stamp}.partial", runs / stamp) if n == 1 else \
+            (runs / f"{stamp}-{n}.partial", runs / f"{stamp}-{n}")
+        if not final.exists() and not final.with_name(final.name + ".failed").exists():
+            try:
+                work.mkdir()
+                return work, final
+            except FileExistsError:
+                pass
+        n += 1
+
+
+def _keep_failed_run(exc: BaseException, work: Path, echo) -> None:
+    """After a failed run: keep ``work`` as ``.failed`` (removed if the disk is full), say so.
+
+    Raises the error to report instead of ``exc`` when there is one (a full disk, an OS error without
+    a file name); otherwise returns and the caller re-raises ``exc``.
+    """
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        # A full disk: the folder that filled it is removed (it would keep the disk full).
+        where = exc.filename or work
+        shutil.rmtree(work, ignore_errors=True)
+        echo(f"Échec : disque plein en écrivant dans {where} ; le dossier d'exécution {work} a été supprimé, "
+             "reports/latest n'a pas changé.")
+        raise BenchmarkError(f"disque plein : impossible d'écrire « {where} » ({exc.strerror or exc}) ; "
+                             f"libérez de la place puis relancez (dossier d'exécution supprimé : {work})") from None
+    failed = work.with_name(work.name.replace(".partial", ".failed"))
+    if work.exists():
+        work.rename(failed)
+    why = " (arrêt demandé)" if isinstance(exc, KeyboardInterrupt) else ""
+    echo(f"Échec{why} : l'exécution (notebooks exécutés compris) est gardée pour inspection dans {failed} ; "
+         "reports/latest n'a pas changé.")
+    if isinstance(exc, OSError) and not exc.filename:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(work)) from None

@@ -194,7 +194,6 @@ def size_recommendations(recommendations, territory) -> Sizing:
         préconisations that need no translation (rates, ages) with the reason.
     """
     facts, missing = territory_numbers(territory)
-    pop, com = facts.get("population"), facts.get("communes")
     figures: list[SizedFigure] = []
     not_sized: list[tuple[str, str, str]] = []
     for fam, rs in recommendations.sets.items():
@@ -202,73 +201,109 @@ def size_recommendations(recommendations, territory) -> Sizing:
         for rec in rs.recommendations:
             if rec.rule_type != "parameter_range":
                 continue
-            name = _rule_parameter(rec)
-            v = rec.values
-            if name == "per_inhabitant_per_year":
-                if pop is None:
-                    not_sized.append((fam, rec.id, "population manquante"))
-                    continue
-                for lv in ("q1", "median", "q3"):
-                    env = yearly_envelope(v[lv], pop.value)
-                    inputs = (_evidence_input(f"Enveloppe par habitant et par an, {QUARTILE_LABELS[lv]}", v[lv], 2,
-                                              "€", int(v["n"]), rec), _fact_input("Population de la Métropole", pop))
-                    figures.append(SizedFigure(fam, rec.id, "enveloppe annuelle", lv, env, "€", fmt_meur(env),
-                                               f"{fmt_number(v[lv], 2)} €/hab./an × {fmt_number(pop.value, 0)} hab. "
-                                               f"= {fmt_meur(env)} par an", inputs))
-                    if fam == "fonds_de_concours" and com is not None:
-                        per_com = env / com.value
-                        figures.append(SizedFigure(
-                            fam, rec.id, "montant moyen par commune", lv, per_com, "€", fmt_eur(per_com),
-                            f"{fmt_meur(env)} par an ÷ {com.value} communes = {fmt_eur(per_com)} par commune et par "
-                            "an (moyenne ; la répartition par tranche de population demande la population de "
-                            "chaque commune)", inputs + (_fact_input("Nombre de communes", com),)))
-            elif name == "project_cap":
-                if pop is None or pih is None:
-                    not_sized.append((fam, rec.id, "population ou enveloppe par habitant manquante"))
-                    continue
-                env = yearly_envelope(pih["median"], pop.value)
-                for lv in ("q1", "median", "q3"):
-                    cap = Fraction(v[lv])
-                    if cap <= 0:
-                        continue
-                    k = math.floor(env / cap)
-                    inputs = (_evidence_input(f"Plafond par projet, {QUARTILE_LABELS[lv]}", v[lv], 0, "€",
-                                              int(v["n"]), rec),
-                              Input("Enveloppe annuelle médiane de la famille", fmt_meur(env), str(pop.year),
-                                    pop.source))
-                    figures.append(SizedFigure(
-                        fam, rec.id, "projets financés", lv, Fraction(k), "projets", f"{k} projet(s)",
-                        f"⌊{fmt_meur(env)} ÷ {fmt_eur(cap)}⌋ = {k} projet(s) par an au moins (chaque projet au "
-                        "plafond)", inputs))
-            elif name == "share_of_investment_budget":
-                inv = facts.get("investment_budget")
-                if inv is None:
-                    not_sized.append((fam, rec.id, "budget d'investissement de la Métropole non sourcé"))
-                    continue
-                for lv in ("q1", "median", "q3"):
-                    env = Fraction(v[lv]) / 100 * Fraction(inv.value)
-                    inputs = (_evidence_input(f"Part du budget d'investissement, {QUARTILE_LABELS[lv]}", v[lv], 1,
-                                              "%", int(v["n"]), rec),
-                              _fact_input("Budget d'investissement de la Métropole", inv))
-                    figures.append(SizedFigure(fam, rec.id, "enveloppe annuelle (part de l'investissement)", lv, env,
-                                               "€", fmt_meur(env), f"{fmt_number(v[lv], 1)} % × "
-                                               f"{fmt_meur(inv.value)} = {fmt_meur(env)} par an", inputs))
-            elif name == "envelope_period_years":
-                if pop is None or pih is None:
-                    not_sized.append((fam, rec.id, "population ou enveloppe par habitant manquante"))
-                    continue
-                env = yearly_envelope(pih["median"], pop.value)
-                for lv in ("q1", "median", "q3"):
-                    total = env * Fraction(v[lv])
-                    inputs = (_evidence_input(f"Durée, {QUARTILE_LABELS[lv]}", v[lv], 1, "ans", int(v["n"]), rec),
-                              Input("Enveloppe annuelle médiane de la famille", fmt_meur(env), str(pop.year),
-                                    pop.source))
-                    figures.append(SizedFigure(fam, rec.id, "enveloppe de la période", lv, total, "€",
-                                               fmt_meur(total), f"{fmt_meur(env)} par an × {fmt_number(v[lv], 1)} "
-                                               f"ans = {fmt_meur(total)}", inputs))
-            else:
+            sizer = _SIZERS.get(_rule_parameter(rec))
+            if sizer is None:
                 not_sized.append((fam, rec.id, "grandeur relative (taux, âge ou part) : rien à convertir en euros"))
+                continue
+            sized, why_not = sizer(fam, rec, facts, pih)
+            if why_not:
+                not_sized.append((fam, rec.id, why_not))
+            figures.extend(sized)
     return Sizing(figures, missing, not_sized)
+
+
+# One sizer per design parameter: ``(family, recommendation, territory facts, per-inhabitant quartiles of the
+# family or None) -> (figures, reason it cannot be sized or "")``.
+
+
+def _size_per_inhabitant(fam: str, rec, facts: dict, pih) -> tuple[list[SizedFigure], str]:
+    """€/hab./an → the yearly envelope, and for the fonds de concours the mean amount per commune."""
+    pop, com = facts.get("population"), facts.get("communes")
+    if pop is None:
+        return [], "population manquante"
+    v, figures = rec.values, []
+    for lv in ("q1", "median", "q3"):
+        env = yearly_envelope(v[lv], pop.value)
+        inputs = (_evidence_input(f"Enveloppe par habitant et par an, {QUARTILE_LABELS[lv]}", v[lv], 2,
+                                  "€", int(v["n"]), rec), _fact_input("Population de la Métropole", pop))
+        figures.append(SizedFigure(fam, rec.id, "enveloppe annuelle", lv, env, "€", fmt_meur(env),
+                                   f"{fmt_number(v[lv], 2)} €/hab./an × {fmt_number(pop.value, 0)} hab. "
+                                   f"= {fmt_meur(env)} par an", inputs))
+        if fam == "fonds_de_concours" and com is not None:
+            per_com = env / com.value
+            figures.append(SizedFigure(
+                fam, rec.id, "montant moyen par commune", lv, per_com, "€", fmt_eur(per_com),
+                f"{fmt_meur(env)} par an ÷ {com.value} communes = {fmt_eur(per_com)} par commune et par "
+                "an (moyenne ; la répartition par tranche de population demande la population de "
+                "chaque commune)", inputs + (_fact_input("Nombre de communes", com),)))
+    return figures, ""
+
+
+def _median_envelope_input(env: Fraction, pop) -> Input:
+    return Input("Enveloppe annuelle médiane de la famille", fmt_meur(env), str(pop.year), pop.source)
+
+
+def _size_project_cap(fam: str, rec, facts: dict, pih) -> tuple[list[SizedFigure], str]:
+    """A cap per project → the number of projects the family's median envelope funds at least."""
+    pop = facts.get("population")
+    if pop is None or pih is None:
+        return [], "population ou enveloppe par habitant manquante"
+    v, figures = rec.values, []
+    env = yearly_envelope(pih["median"], pop.value)
+    for lv in ("q1", "median", "q3"):
+        cap = Fraction(v[lv])
+        if cap <= 0:
+            continue
+        k = math.floor(env / cap)
+        inputs = (_evidence_input(f"Plafond par projet, {QUARTILE_LABELS[lv]}", v[lv], 0, "€", int(v["n"]), rec),
+                  _median_envelope_input(env, pop))
+        figures.append(SizedFigure(
+            fam, rec.id, "projets financés", lv, Fraction(k), "projets", f"{k} projet(s)",
+            f"⌊{fmt_meur(env)} ÷ {fmt_eur(cap)}⌋ = {k} projet(s) par an au moins (chaque projet au "
+            "plafond)", inputs))
+    return figures, ""
+
+
+def _size_investment_share(fam: str, rec, facts: dict, pih) -> tuple[list[SizedFigure], str]:
+    """A share of the investment budget → a yearly envelope."""
+    inv = facts.get("investment_budget")
+    if inv is None:
+        return [], "budget d'investissement de la Métropole non sourcé"
+    v, figures = rec.values, []
+    for lv in ("q1", "median", "q3"):
+        env = Fraction(v[lv]) / 100 * Fraction(inv.value)
+        inputs = (_evidence_input(f"Part du budget d'investissement, {QUARTILE_LABELS[lv]}", v[lv], 1,
+                                  "%", int(v["n"]), rec),
+                  _fact_input("Budget d'investissement de la Métropole", inv))
+        figures.append(SizedFigure(fam, rec.id, "enveloppe annuelle (part de l'investissement)", lv, env,
+                                   "€", fmt_meur(env), f"{fmt_number(v[lv], 1)} % × "
+                                   f"{fmt_meur(inv.value)} = {fmt_meur(env)} par an", inputs))
+    return figures, ""
+
+
+def _size_envelope_period(fam: str, rec, facts: dict, pih) -> tuple[list[SizedFigure], str]:
+    """A period in years → the envelope of the whole period at the family's median yearly envelope."""
+    pop = facts.get("population")
+    if pop is None or pih is None:
+        return [], "population ou enveloppe par habitant manquante"
+    v, figures = rec.values, []
+    env = yearly_envelope(pih["median"], pop.value)
+    for lv in ("q1", "median", "q3"):
+        total = env * Fraction(v[lv])
+        inputs = (_evidence_input(f"Durée, {QUARTILE_LABELS[lv]}", v[lv], 1, "ans", int(v["n"]), rec),
+                  _median_envelope_input(env, pop))
+        figures.append(SizedFigure(fam, rec.id, "enveloppe de la période", lv, total, "€",
+                                   fmt_meur(total), f"{fmt_meur(env)} par an × {fmt_number(v[lv], 1)} "
+                                   f"ans = {fmt_meur(total)}", inputs))
+    return figures, ""
+
+
+_SIZERS = {
+    "per_inhabitant_per_year": _size_per_inhabitant,
+    "project_cap": _size_project_cap,
+    "share_of_investment_budget": _size_investment_share,
+    "envelope_period_years": _size_envelope_period,
+}
 
 
 def _rule_parameter(rec) -> str | None:
