@@ -153,3 +153,22 @@ def test_each_module_imports_in_any_order(order):
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={"PYTHONPATH": str(PKG.parent), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"})
     assert res.returncode == 0, res.stderr[-2000:]
+
+
+#: Size limits of the issue "one-way structure": a module owns one concern, a function one step.
+MAX_MODULE_LINES = 700
+MAX_FUNCTION_LINES = 80
+
+
+def test_modules_and_functions_stay_small():
+    big_modules, long_functions = [], []
+    for name in _modules():
+        text = (PKG / f"{name}.py").read_text(encoding="utf-8")
+        if text.count("\n") > MAX_MODULE_LINES:
+            big_modules.append((name, text.count("\n")))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES:
+                    long_functions.append((name, node.name, n))
+    assert big_modules == [] and long_functions == []
