@@ -70,6 +70,26 @@ def test_case_source_is_refused_located(root, bad):
     assert "ville_test_bp: design.envelope.source" in out
 
 
+def test_a_value_read_on_two_pages_cites_both(root):
+    # Each part of « url ; url » is a source of its own: accepted when both are URLs…
+    d = valid_case()
+    d["design"]["envelope"]["source"] = "https://example.org/a ; https://example.net/b"
+    write_case(root, d)
+    code, out = validate(root)
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("second", ["javascript:alert(1)", "https://example.org/<b>", "http"])
+def test_each_part_of_a_composite_source_is_checked(root, second):
+    # …and refused, located, when one part is not (the bad part is the one shown).
+    d = valid_case()
+    d["design"]["envelope"]["source"] = "https://example.org/a ; " + second
+    write_case(root, d)
+    code, out = validate(root)
+    assert code == 1
+    assert "ville_test_bp: design.envelope.source" in out and second[:10] in out
+
+
 def test_alternative_source_and_case_url_are_refused(root):
     d = valid_case(url="file:///etc/passwd")
     d["population"]["alternatives"] = [{"value": 90000, "year": 2020, "source": "javascript:x()",

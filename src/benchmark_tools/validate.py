@@ -13,9 +13,11 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .cases import DERIVABLE
 from .errors import Problem, short
+from .provenance import split_sources
 from .schema import (
     YEAR_PATTERN,
     Case,
@@ -59,8 +61,6 @@ def url_problem(text: str, citation_allowed: bool = True) -> tuple[str, str] | N
     -------
     (message, expected) or None
     """
-    from urllib.parse import urlsplit
-
     t = text.strip()
     expected = "une URL http(s)://hôte/… sans espace, < > ni guillemets" + (
         ", ou une référence de document" if citation_allowed else "")
@@ -106,9 +106,13 @@ def check_links(data, file: str, doc=None, case_id: str | None = None, loc=()) -
             case_id = data["id"]
         for k, v in data.items():
             if isinstance(v, str) and k in LINK_KEYS:
-                pb = url_problem(v, citation_allowed=LINK_KEYS[k])
-                if pb:
-                    out.append(_link_problem(file, doc, case_id, loc + (k,), pb, v))
+                # A value read on several pages cites each of them, joined by « ; » (like a derived
+                # value's inputs): every part is checked on its own.
+                parts = split_sources(v) if k == "source" else [v]
+                bad = next(((pb, part) for part in parts or [v]
+                            if (pb := url_problem(part, citation_allowed=LINK_KEYS[k]))), None)
+                if bad:
+                    out.append(_link_problem(file, doc, case_id, loc + (k,), bad[0], bad[1]))
                     continue
             out += check_links(v, file, doc, case_id, loc + (k,))
     elif isinstance(data, list):
