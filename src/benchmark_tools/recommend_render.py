@@ -53,6 +53,10 @@ class RecommendationSet:
         keep = {r.id for r in self.priorities}
         return [r for r in self.recommendations if r.id not in keep]
 
+    def case_name(self, case_id: str) -> str:
+        """The name of a case as in the leaders' table (its id when it is not a leader)."""
+        return _name(self.evidence, case_id)
+
     def lead_reason(self, r: Recommendation) -> str:
         """Why a préconisation is only a lead, in French."""
         st = self.stability

@@ -37,7 +37,7 @@ def synthese_items(project, analyses, recommendations, gaps: dict | None = None)
         label = e(project.families.label(fam, plural=True))
         ev = rs.evidence
         short = short_names(project.cases_of(fam))
-        lead = ", ".join(f"{e(short.get(c, rs._name(c)))} ({fmt_pct(ev.p_top[c])})" for c in ev.leader_ids) or "aucun cas"
+        lead = ", ".join(f"{e(short.get(c) or rs.case_name(c))} ({fmt_pct(ev.p_top[c])})" for c in ev.leader_ids) or "aucun cas"
         li.append(f"<li><strong>{label} — groupe de tête</strong> (probabilité d'être parmi les {ev.top_k} premiers "
                   f"≥ {fmt_pct(ev.p_top_k_min)}, sur les poids et les valeurs manquantes) : {lead}.</li>")
         prio = sorted(rs.priorities, key=lambda r: r.priority)
