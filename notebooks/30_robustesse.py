@@ -34,6 +34,7 @@ from benchmark_tools import report_html as rh
 from benchmark_tools.analysis import analyse_family
 from benchmark_tools.plots import acceptability_bars, rank_interval_plot, sobol_bars
 from benchmark_tools.project import load_project
+from benchmark_tools.vocabulary import labelled
 
 rh.setup_notebook()
 project = load_project()
@@ -49,10 +50,11 @@ for fa in analyses:
     if fa.monte_carlo is not None:
         display(rh.figure(rank_interval_plot(fa, [c.id for c in project.cases_of(fa.family) if c.baseline], names=fa.names)))
         display(rh.figure(acceptability_bars(fa, project.settings.robustness.top_k, names=fa.names)))
-        display(rh.html_table(fa.smaa.to_dataframe(max_rank=project.settings.robustness.top_k), "Acceptabilités de rang (SMAA-2)"))
+        display(rh.html_table(labelled(fa.smaa.to_dataframe(max_rank=project.settings.robustness.top_k)),
+                              "Acceptabilités de rang (SMAA-2)"))
         display(rh.figure(sobol_bars(fa.sobol)))
-        display(rh.html_table(fa.sobol.to_dataframe(), "Indices de Sobol du décalage moyen des rangs"))
+        display(rh.html_table(labelled(fa.sobol.to_dataframe()), "Indices de Sobol du décalage moyen des rangs"))
         display(rh.html_table(fa.methods_agreement.reset_index(), "Accord entre méthodes (tau de Kendall)"))
         if fa.profiles_agreement is not None:
             display(rh.html_table(fa.profiles_agreement.reset_index(), "Accord entre profils (tau de Kendall)"))
-        display(rh.html_table(fa.loo_dimensions.to_dataframe(), "Retrait d'une dimension : décalage des rangs"))
+        display(rh.html_table(labelled(fa.loo_dimensions.to_dataframe()), "Retrait d'une dimension : décalage des rangs"))

@@ -112,9 +112,10 @@ def test_to_dataframe(engine_matrix):
     assert df.loc["a", "i1"] == 12.0
     assert np.isnan(df.loc["b", "e2"])
     st = engine_matrix.to_dataframe("status")
-    assert st.loc["b", "e2"] == "donnée manquante"
-    assert st.loc["b", "x2"] == "sans objet"
-    assert st.loc["a", "e1"] == "valeur"
+    assert st.loc["b", "e2"] == "missing"
+    assert st.loc["b", "x2"] == "not_applicable"
+    assert st.loc["a", "e1"] == "value"
+    assert (df.index.name, df.columns.name) == ("case", "criterion")
 
 
 def test_repr_html_shows_missing_and_not_applicable_differently(engine_matrix):

@@ -227,7 +227,7 @@ def test_monte_carlo_excluded_case(toy):
     assert (np.sort(others, axis=1) == np.arange(1, 8)).all()
     assert_allclose(mc.p_first.sum(), 1.0)
     df = mc.to_dataframe()
-    assert df["cas"].iloc[-1] == "c2" and np.isnan(df["rang nominal"].iloc[-1])
+    assert df["case"].iloc[-1] == "c2" and np.isnan(df["nominal_rank"].iloc[-1])
 
 
 def test_monte_carlo_stability_labels():
@@ -243,8 +243,8 @@ def test_monte_carlo_stability_labels():
     assert mc.stability[1] == "fragile" and mc.stability[2] == "fragile"
     assert "seuil de 80\u00a0%" in mc.stability_reason[1]
     df = mc.to_dataframe()
-    for col in ("cas", "rang nominal", "rang médian", "rang P5", "rang P95", "P(1er)", "P(top 1)",
-                "score moyen", "stabilité", "motif"):
+    for col in ("case", "nominal_rank", "median_rank", "rank_p05", "rank_p95", "p_first", "p_top_1",
+                "mean_score", "stability", "reason"):
         assert col in df.columns
     # With a ±1 band, the swap no longer makes them fragile.
     mc1 = rb.monte_carlo(
@@ -338,7 +338,7 @@ def test_central_weights_and_confidence_against_loop(toy):
         else:
             assert np.isnan(res.confidence[i])
     df = res.to_dataframe()
-    assert "acceptabilité rang 1" in df.columns and "facteur de confiance" in df.columns
+    assert "acceptability_rank_1" in df.columns and "confidence_factor" in df.columns
     assert res.central_weights_dataframe().shape == (8, 5)
 
 
@@ -394,8 +394,8 @@ def test_sobol_irrelevant_weight_has_zero_total_index(sobol_toy):
     # Output = mean |rank shift| from the nominal ranking (checked on a few rows).
     assert (res.output >= 0).all() and res.output.max() > 0
     df = res.to_dataframe()
-    assert df["identifiant"].iloc[0] in ("weight:d0", "weight:d1")
-    assert {"facteur", "indice de premier ordre S1", "indice total ST"} <= set(df.columns)
+    assert df["factor_id"].iloc[0] in ("weight:d0", "weight:d1")
+    assert {"factor", "s1", "st"} <= set(df.columns)
 
 
 def test_sobol_output_matches_direct_recomputation(sobol_toy):
@@ -513,7 +513,7 @@ def test_leave_one_dimension_out(toy):
         assert res.max_abs_shift[j] == np.abs(R - R0).max()
         assert res.leader_changed[j] == (R[R0 == 1] != 1).any()
     assert res.mean_abs_shift[3] == 0  # a zero weight changes nothing
-    assert res.to_dataframe().columns[0] == "dimension retirée"
+    assert res.to_dataframe().columns[0] == "removed_dimension"
     assert res.rank_table().shape == (8, 5)
 
 
@@ -535,7 +535,7 @@ def test_leave_one_criterion_out():
     assert_array_equal(res.nominal_ranks, ref_ranks(nominal)[0])
     for j in range(3):
         assert_array_equal(res.ranks[j], ref_ranks(rescore_without(f"k{j}"))[0])
-    assert res.to_dataframe().columns[0] == "critère retiré"
+    assert res.to_dataframe().columns[0] == "removed_criterion"
 
 
 def brute_force_reversals(f, n):

@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from benchmark_tools.errors import InputError
 from benchmark_tools.matrix import DecisionMatrix
+from benchmark_tools.pipeline import scores_table
 from benchmark_tools.scoring import (
     STATUS_APART,
     STATUS_EXCLUDED,
@@ -182,15 +183,26 @@ def test_gap_to_leader_other_methods_states_both_gaps(engine_matrix, profile, en
     assert "TOPSIS" in g.attrs["méthode"]
 
 
-def test_to_dataframe_french(engine_matrix, profile, engine_make_settings):
+def test_to_dataframe_ids(engine_matrix, profile, engine_make_settings):
     r = score(engine_matrix, profile, engine_make_settings())
     df = r.to_dataframe()
+    assert list(df.columns[:5]) == ["case", "score", "rank", "status", "coverage"]
+    assert list(df.columns[5:]) == list(engine_matrix.dimension_ids)
+    assert df.index.name == "case_id"
+    assert list(df["rank"].iloc[:5]) == [1, 2, 3, 4, 5]
+    assert df.index[-1] == "f"  # the case kept apart comes last
+    assert df.loc["f", "status"] == "apart"
+    assert df.loc["a", "score"] == pytest.approx(r.scores[0])
+
+
+def test_scores_table_french(engine_matrix, profile, engine_make_settings):
+    """The table shown to people: French headers, dimensions by label, statuses in words."""
+    r = score(engine_matrix, profile, engine_make_settings())
+    df = scores_table(r)
     assert list(df.columns[:5]) == ["cas", "score", "rang", "statut", "couverture"]
     assert list(df.columns[5:]) == ["Pouvoir d'agir", "Inclusion", "Écologie"]
     assert df.index.name == "identifiant"
-    assert list(df["rang"].iloc[:5]) == [1, 2, 3, 4, 5]
-    assert df.index[-1] == "f"  # the case kept apart comes last
-    assert df.loc["a", "score"] == pytest.approx(r.scores[0])
+    assert df.loc["f", "statut"] == STATUS_APART and df.loc["a", "statut"] == STATUS_RANKED
 
 
 def test_explanations(engine_matrix, profile, engine_make_settings):

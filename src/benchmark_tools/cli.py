@@ -22,7 +22,7 @@ from .gaps import family_gaps, gaps_text
 from .modelio import find_root
 from .newcase import check_text_option, write_template
 from .note import write_note
-from .pipeline import ranking_table, score_family
+from .pipeline import ranking_table, score_family, scores_table
 from .project import check_params_against_project, load_params, load_project, validate_project
 from .recommend import recommendations_text, report_params
 from .report_run import run_report
@@ -223,7 +223,7 @@ def score(family: str = typer.Option("budget_participatif", "--family", "-f"),
     if out is not None:
 
 
-        write_text_atomic(out, result.to_dataframe().to_csv(index=True, float_format="%.6f", lineterminator="\n"))
+        write_text_atomic(out, scores_table(result).to_csv(index=True, float_format="%.6f", lineterminator="\n"))
         typer.echo(f"Scores écrits : {out}")
 
 

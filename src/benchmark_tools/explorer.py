@@ -46,7 +46,7 @@ from .schema import Profile
 from .scoring import ScoreResult, make_batch_scorer, score
 from .textutil import escape_md
 from .validate import check_profile
-from .vocabulary import METHODS, NORMALISATIONS
+from .vocabulary import METHODS, NORMALISATIONS, labelled
 from .weights import write_profile
 from .yamlio import YamlDocument
 
@@ -238,7 +238,7 @@ class WeightExplorer:
             ``couverture`` (share of the applicable criteria with a value), ``statut``.
         """
         df = self.result().to_dataframe()
-        return df[["rang", "cas", "score", "couverture", "statut"]]
+        return labelled(df[["rank", "case", "score", "coverage", "status"]])
 
     def heatmap_figure(self):
         """Cases × dimensions heatmap of the dimension scores, in ranking order."""

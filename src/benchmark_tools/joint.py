@@ -321,23 +321,23 @@ class JointMonteCarloResult(rb.MonteCarloResult):
         return self.rank_p95 - self.rank_p05
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per case, sorted by median rank (the headline), French labels."""
+        """One row per case, sorted by median rank (the headline), column ids (French: ``vocabulary.labelled``)."""
         df = pd.DataFrame({
-            "cas": self.case_ids,
-            "rang médian": self.median_rank,
-            "rang P5": self.rank_p05,
-            "rang P95": self.rank_p95,
-            "P(1er)": self.p_first,
-            f"P(top {self.top_k})": self.p_top_k,
-            "critères manquants tirés": self.n_missing,
-            "couverture": self.coverage,
-            "sous le seuil de couverture": self.low_coverage,
-            "rang nominal (cas disponibles)": np.where(self.nominal_ranks > 0, self.nominal_ranks, np.nan),
+            "case": self.case_ids,
+            "median_rank": self.median_rank,
+            "rank_p05": self.rank_p05,
+            "rank_p95": self.rank_p95,
+            "p_first": self.p_first,
+            f"p_top_{self.top_k}": self.p_top_k,
+            "n_missing_drawn": self.n_missing,
+            "coverage": self.coverage,
+            "low_coverage": self.low_coverage,
+            "nominal_rank_available": np.where(self.nominal_ranks > 0, self.nominal_ranks, np.nan),
         })
         if self.stability is not None:
-            df["stabilité"] = self.stability
-            df["motif"] = self.stability_reason
-        return df.sort_values(["rang médian", f"P(top {self.top_k})"], ascending=[True, False],
+            df["stability"] = self.stability
+            df["reason"] = self.stability_reason
+        return df.sort_values(["median_rank", f"p_top_{self.top_k}"], ascending=[True, False],
                               na_position="last", kind="stable").reset_index(drop=True)
 
 

@@ -53,12 +53,6 @@ DIRECTIONS = ("higher", "lower")
 #: Goalposts of ordinal criteria: the levels 0–4 of the grids.
 ORDINAL_GOALPOSTS = (0.0, 4.0)
 
-STATUS_LABELS_FR = {
-    VALUE: "valeur",
-    MISSING: "donnée manquante",
-    NOT_APPLICABLE: "sans objet",
-}
-
 
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
@@ -405,15 +399,18 @@ class DecisionMatrix:
         Parameters
         ----------
         kind : {"values", "status"}
-            ``"values"``: raw values, NaN where there is none; ``"status"``: French status labels.
+            ``"values"``: raw values, NaN where there is none; ``"status"``: status ids
+            (``value``, ``missing``, ``not_applicable``; French labels in
+            :data:`~benchmark_tools.vocabulary.CELL_STATUS_LABELS`).
+            Index ``case``, columns ``criterion`` (ids; French: ``vocabulary.labelled``).
         """
-        index = pd.Index(self.case_ids, name="cas")
-        columns = pd.Index(self.criterion_ids, name="critère")
+        index = pd.Index(self.case_ids, name="case")
+        columns = pd.Index(self.criterion_ids, name="criterion")
         if kind == "values":
             return pd.DataFrame(np.array(self.values), index=index, columns=columns)
         if kind == "status":
-            labels = np.vectorize(lambda s: STATUS_LABELS_FR[Status(int(s))], otypes=[object])(self.status)
-            return pd.DataFrame(labels, index=index, columns=columns)
+            ids = np.vectorize(lambda s: Status(int(s)).name.lower(), otypes=[object])(self.status)
+            return pd.DataFrame(ids, index=index, columns=columns)
         raise InputError(f"to_dataframe : « kind » doit valoir \"values\" ou \"status\" (reçu : {kind!r}).")
 
     def __repr__(self) -> str:

@@ -14,6 +14,7 @@ from .errors import InputError
 from .matrix import DecisionMatrix
 from .safeio import write_text_atomic
 from .scoring import ScoreResult, score
+from .vocabulary import labelled
 
 
 def family_matrix(project, family: str) -> DecisionMatrix:
@@ -38,9 +39,15 @@ def score_family(project, family: str, profile: str | None = None, method: str |
                  method=method, normalisation=normalisation)
 
 
+def scores_table(result: ScoreResult, sort: bool = True) -> pd.DataFrame:
+    """The scores with their French column labels (dimensions by their catalogue label), for people."""
+    m = result.matrix
+    return labelled(result.to_dataframe(sort=sort), dict(zip(m.dimension_ids, m.dimension_labels, strict=True)))
+
+
 def ranking_table(result: ScoreResult) -> pd.DataFrame:
     """The ranking as shown to people: rank, case, score, coverage, status."""
-    df = result.to_dataframe()
+    df = scores_table(result)
     out = pd.DataFrame({
         "Rang": [str(r) if r > 0 else "—" for r in df["rang"]],
         "Cas": df["cas"],
@@ -53,7 +60,7 @@ def ranking_table(result: ScoreResult) -> pd.DataFrame:
 
 def scores_csv(result: ScoreResult) -> str:
     """Scores as CSV text, byte-identical for identical inputs (fixed precision, LF, stable order)."""
-    df = result.to_dataframe(sort=False).sort_index()
+    df = scores_table(result, sort=False).sort_index()
     return df.to_csv(float_format="%.10f", lineterminator="\n")
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from .robustness_draws import draw_weights
 from .robustness_ranks import BatchScorer, _hist_quantile, _rank_histogram, _score_and_rank
 from .robustness_words import _stability_labels
+from .vocabulary import p_top_id
 
 #: Bounds of the rank interval (quantiles of the rank over the draws). Not a setting: the fields
 #: (``rank_p05``, ``rank_p95``), the column names (« rang P5 ») and every text of the report
@@ -82,26 +83,26 @@ class MonteCarloResult:
         return int(self.ranks.shape[0])
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per case, French column labels, sorted by nominal rank (excluded last)."""
+        """One row per case, column ids (French: ``vocabulary.labelled``), by nominal rank (excluded last)."""
         nom = self.nominal_ranks.astype(float)
         nom[nom == 0] = np.nan
         data = {
-            "cas": self.case_ids,
-            "rang nominal": nom,
-            "rang médian": self.median_rank,
-            "rang P5": self.rank_p05,
-            "rang P95": self.rank_p95,
-            "P(1er)": self.p_first,
-            f"P(top {self.top_k})": self.p_top_k,
-            "score nominal": self.nominal_scores,
-            "score moyen": self.mean_score,
-            "part des tirages classés": self.share_ranked,
+            "case": self.case_ids,
+            "nominal_rank": nom,
+            "median_rank": self.median_rank,
+            "rank_p05": self.rank_p05,
+            "rank_p95": self.rank_p95,
+            "p_first": self.p_first,
+            p_top_id(self.top_k): self.p_top_k,
+            "nominal_score": self.nominal_scores,
+            "mean_score": self.mean_score,
+            "share_ranked": self.share_ranked,
         }
         if self.stability is not None:
-            data["stabilité"] = self.stability
-            data["motif"] = self.stability_reason
+            data["stability"] = self.stability
+            data["reason"] = self.stability_reason
         df = pd.DataFrame(data)
-        return df.sort_values("rang nominal", na_position="last", kind="stable").reset_index(
+        return df.sort_values("nominal_rank", na_position="last", kind="stable").reset_index(
             drop=True
         )
 

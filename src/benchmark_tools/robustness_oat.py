@@ -13,6 +13,7 @@ from .matrix import NOT_APPLICABLE
 from .ranking import rank_desc
 from .robustness_agreement import kendall_tau
 from .robustness_ranks import BatchScorer, _mean_abs_shift, _score_and_rank
+from .vocabulary import without_id
 
 
 @dataclass
@@ -46,27 +47,27 @@ class LeaveOneOutResult:
     kendall: np.ndarray
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per item left out, French labels, largest shift first."""
-        col = "dimension retirée" if self.kind == "dimension" else "critère retiré"
+        """One row per item left out, column ids, largest shift first."""
+        col = "removed_dimension" if self.kind == "dimension" else "removed_criterion"
         df = pd.DataFrame(
             {
                 col: self.removed,
-                "décalage moyen de rang": self.mean_abs_shift,
-                "décalage maximal de rang": self.max_abs_shift,
-                "changement de tête": self.leader_changed,
-                "tau de Kendall avec le classement nominal": self.kendall,
+                "mean_rank_shift": self.mean_abs_shift,
+                "max_rank_shift": self.max_abs_shift,
+                "leader_changed": self.leader_changed,
+                "kendall_tau": self.kendall,
             }
         )
-        return df.sort_values("décalage moyen de rang", ascending=False, kind="stable").reset_index(
+        return df.sort_values("mean_rank_shift", ascending=False, kind="stable").reset_index(
             drop=True
         )
 
     def rank_table(self) -> pd.DataFrame:
-        """Ranks of every case (rows) without each item (columns), nominal first."""
-        data = {"rang nominal": self.nominal_ranks}
+        """Ranks of every case (rows) without each item (columns), nominal first (column ids)."""
+        data = {"nominal_rank": self.nominal_ranks}
         for j, item in enumerate(self.removed):
-            data[f"sans {item}"] = self.ranks[j]
-        df = pd.DataFrame(data, index=pd.Index(self.case_ids, name="cas"))
+            data[without_id(item)] = self.ranks[j]
+        df = pd.DataFrame(data, index=pd.Index(self.case_ids, name="case"))
         return df.replace(0, np.nan)
 
 
@@ -168,12 +169,12 @@ class RankReversalResult:
             share = np.where(self.n_pairs > 0, self.n_reversed / np.maximum(self.n_pairs, 1), np.nan)
         return pd.DataFrame(
             {
-                "cas retiré": self.removed,
-                "paires comparées": self.n_pairs,
-                "paires inversées": self.n_reversed,
-                "part de paires inversées": share,
-                "paires modifiées (égalités comprises)": self.n_changed,
-                "changement de tête": self.leader_changed,
+                "removed_case": self.removed,
+                "pairs_compared": self.n_pairs,
+                "pairs_reversed": self.n_reversed,
+                "share_reversed": share,
+                "pairs_changed": self.n_changed,
+                "leader_changed": self.leader_changed,
             }
         )
 

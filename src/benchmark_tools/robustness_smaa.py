@@ -12,6 +12,7 @@ from .ranking import rank_desc
 from .robustness_draws import draw_weights
 from .robustness_mc import MonteCarloResult
 from .robustness_ranks import BatchScorer, _position_shares, _score_and_rank, _tie_sizes, _tol
+from .vocabulary import acceptability_id
 
 
 @dataclass
@@ -56,7 +57,7 @@ class SMAAResult:
     winning: np.ndarray | None = None
 
     def to_dataframe(self, max_rank: int | None = None) -> pd.DataFrame:
-        """One row per case: acceptabilities b1…bN, confidence factor, holistic index.
+        """One row per case: acceptabilities b1…bN, confidence factor, holistic index (column ids).
 
         Parameters
         ----------
@@ -65,14 +66,14 @@ class SMAAResult:
         """
         n_pos = int(self.ranked.sum()) or self.acceptability.shape[1]
         n_pos = min(n_pos, max_rank) if max_rank else n_pos
-        df = pd.DataFrame({"cas": self.case_ids})
+        df = pd.DataFrame({"case": self.case_ids})
         for r in range(n_pos):
-            df[f"acceptabilité rang {r + 1}"] = self.acceptability[:, r]
-        df["facteur de confiance"] = self.confidence
-        df["acceptabilité holistique"] = self.holistic
-        df["classé dans tous les tirages"] = self.ranked
+            df[acceptability_id(r + 1)] = self.acceptability[:, r]
+        df["confidence_factor"] = self.confidence
+        df["holistic_acceptability"] = self.holistic
+        df["ranked_in_all_draws"] = self.ranked
         return df.sort_values(
-            "acceptabilité holistique", ascending=False, kind="stable"
+            "holistic_acceptability", ascending=False, kind="stable"
         ).reset_index(drop=True)
 
     def winning_dataframe(self) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 from .robustness_draws import _rng
 from .robustness_ranks import BatchScorer, _mean_abs_shift, _score_and_rank
 from .schema import RobustnessSettings
+from .vocabulary import sobol_bound_id
 
 
 @dataclass
@@ -46,21 +47,21 @@ class SobolResult:
     constant_output: bool = False
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per factor, French labels, sorted by total index."""
-        lvl = f"{100 * self.conf_level:.0f} %"
+        """One row per factor (its French label and id), column ids, sorted by total index."""
+        lvl = self.conf_level
         df = pd.DataFrame(
             {
-                "facteur": self.labels,
-                "identifiant": self.factors,
-                "indice de premier ordre S1": self.S1,
-                f"S1 borne basse ({lvl})": self.S1 - self.S1_conf,
-                f"S1 borne haute ({lvl})": self.S1 + self.S1_conf,
-                "indice total ST": self.ST,
-                f"ST borne basse ({lvl})": self.ST - self.ST_conf,
-                f"ST borne haute ({lvl})": self.ST + self.ST_conf,
+                "factor": self.labels,
+                "factor_id": self.factors,
+                "s1": self.S1,
+                sobol_bound_id("s1", "low", lvl): self.S1 - self.S1_conf,
+                sobol_bound_id("s1", "high", lvl): self.S1 + self.S1_conf,
+                "st": self.ST,
+                sobol_bound_id("st", "low", lvl): self.ST - self.ST_conf,
+                sobol_bound_id("st", "high", lvl): self.ST + self.ST_conf,
             }
         )
-        return df.sort_values("indice total ST", ascending=False, kind="stable").reset_index(
+        return df.sort_values("st", ascending=False, kind="stable").reset_index(
             drop=True
         )
 

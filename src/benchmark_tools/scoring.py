@@ -38,14 +38,20 @@ from benchmark_tools.errors import InputError
 from benchmark_tools.matrix import DecisionMatrix
 from benchmark_tools.normalize import NORMALISERS
 from benchmark_tools.ranking import rank_desc
-from benchmark_tools.vocabulary import METHOD_LABELS, METHODS, NORMALISATION_LABELS, NORMALISATIONS
+from benchmark_tools.vocabulary import (
+    CASE_STATUS_LABELS,
+    METHOD_LABELS,
+    METHODS,
+    NORMALISATION_LABELS,
+    NORMALISATIONS,
+)
 
 POLICIES = ("apart", "exclude")
 
-STATUS_RANKED = "classé"
-STATUS_APART = "à part (couverture faible)"
-STATUS_EXCLUDED = "exclu (couverture faible)"
-STATUS_UNSCORED = "non noté (aucune donnée pondérée)"
+STATUS_RANKED = CASE_STATUS_LABELS["ranked"]
+STATUS_APART = CASE_STATUS_LABELS["apart"]
+STATUS_EXCLUDED = CASE_STATUS_LABELS["excluded"]
+STATUS_UNSCORED = CASE_STATUS_LABELS["unscored"]
 
 
 @dataclass(frozen=True)
@@ -309,17 +315,21 @@ class ScoreResult:
                 "équivalente ; elles montrent ce que pèse chaque critère, mais ne s'additionnent pas "
                 "en score pour cette méthode.")
 
-    def status_labels(self) -> list[str]:
-        """French status of each case: ranked, apart, excluded, or without score."""
+    def status_ids(self) -> list[str]:
+        """Status id of each case: ``ranked``, ``apart``, ``excluded`` or ``unscored``."""
         out = []
         for i in range(self.matrix.n_cases):
             if self.ranked[i]:
-                out.append(STATUS_RANKED)
+                out.append("ranked")
             elif self.low_coverage[i]:
-                out.append(STATUS_EXCLUDED if self.policy == "exclude" else STATUS_APART)
+                out.append("excluded" if self.policy == "exclude" else "apart")
             else:
-                out.append(STATUS_UNSCORED)
+                out.append("unscored")
         return out
+
+    def status_labels(self) -> list[str]:
+        """French status of each case: ranked, apart, excluded, or without score."""
+        return [CASE_STATUS_LABELS[s] for s in self.status_ids()]
 
     @property
     def leader(self) -> str | None:
@@ -330,20 +340,22 @@ class ScoreResult:
         return self.matrix.case_ids[int(first[0])]
 
     def to_dataframe(self, sort: bool = True) -> pd.DataFrame:
-        """One row per case: name, score, rank, status, coverage and dimension scores (French labels).
+        """One row per case: name, score, rank, status id, coverage and dimension scores.
 
-        Sorted by rank (ranked cases first) unless ``sort=False``.
+        Columns are ids (``case``, ``score``, ``rank``, ``status``, ``coverage``, then the
+        dimension ids), indexed by ``case_id``; :func:`~benchmark_tools.vocabulary.labelled`
+        gives the French table. Sorted by rank (ranked cases first) unless ``sort=False``.
         """
         m = self.matrix
         df = pd.DataFrame({
-            "cas": list(m.case_names),
+            "case": list(m.case_names),
             "score": self.scores,
-            "rang": self.ranks,
-            "statut": self.status_labels(),
-            "couverture": self.coverage,
-        }, index=pd.Index(m.case_ids, name="identifiant"))
-        for k, label in enumerate(m.dimension_labels):
-            df[label] = self.dimension_scores[:, k]
+            "rank": self.ranks,
+            "status": self.status_ids(),
+            "coverage": self.coverage,
+        }, index=pd.Index(m.case_ids, name="case_id"))
+        for k, dim in enumerate(m.dimension_ids):
+            df[dim] = self.dimension_scores[:, k]
         if sort:
             key = np.where(self.ranked, self.ranks, np.iinfo(np.int64).max)
             order = np.lexsort((-np.nan_to_num(self.scores, nan=-np.inf), key))
@@ -506,13 +518,13 @@ class BatchResult:
         _freeze_arrays(self)
 
     def to_dataframe(self) -> pd.DataFrame:
-        """Long table: one row per weight vector and case (French column labels)."""
+        """Long table: one row per weight vector and case (column ids ``draw``, ``case``, ``score``, ``rank``)."""
         k, n = self.scores.shape
         return pd.DataFrame({
-            "tirage": np.repeat(np.arange(k), n),
-            "cas": np.tile(np.array(self.case_ids, dtype=object), k),
+            "draw": np.repeat(np.arange(k), n),
+            "case": np.tile(np.array(self.case_ids, dtype=object), k),
             "score": self.scores.ravel(),
-            "rang": self.ranks.ravel(),
+            "rank": self.ranks.ravel(),
         })
 
 

@@ -8,6 +8,8 @@ A test checks that the engine's registries have exactly these keys.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -202,3 +204,137 @@ PROPOSER_LABELS_TO: dict[str, str] = {"habitants": "aux habitants", "collectifs"
     "etablissements_scolaires": "aux établissements scolaires",
     "conseils_de_quartier": "aux conseils de quartier", "coproprietes": "aux copropriétés",
     "autres": "à d'autres porteurs"}
+
+
+# --------------------------------------------------------------------------- result tables
+
+#: Status of a case in a ranking: engine id → French label.
+CASE_STATUS_LABELS: dict[str, str] = {
+    "ranked": "classé",
+    "apart": "à part (couverture faible)",
+    "excluded": "exclu (couverture faible)",
+    "unscored": "non noté (aucune donnée pondérée)",
+}
+
+#: Status of one cell of the decision matrix: engine id → French label.
+CELL_STATUS_LABELS: dict[str, str] = {
+    "value": "valeur",
+    "missing": "donnée manquante",
+    "not_applicable": "sans objet",
+}
+
+#: Columns (and index names) of the engine's result tables: id → French label shown to people.
+#: The engine's ``to_dataframe()`` emit the ids; :func:`labelled` puts these labels at presentation.
+COLUMN_LABELS: dict[str, str] = {
+    # cases and scores (scoring.ScoreResult, BatchResult, matrix.DecisionMatrix)
+    "case_id": "identifiant",
+    "case": "cas",
+    "criterion": "critère",
+    "draw": "tirage",
+    "score": "score",
+    "rank": "rang",
+    "status": "statut",
+    "coverage": "couverture",
+    # Monte Carlo (robustness_mc.MonteCarloResult, joint.JointMonteCarloResult)
+    "nominal_rank": "rang nominal",
+    "median_rank": "rang médian",
+    "rank_p05": "rang P5",
+    "rank_p95": "rang P95",
+    "p_first": "P(1er)",
+    "nominal_score": "score nominal",
+    "mean_score": "score moyen",
+    "share_ranked": "part des tirages classés",
+    "stability": "stabilité",
+    "reason": "motif",
+    "n_missing_drawn": "critères manquants tirés",
+    "low_coverage": "sous le seuil de couverture",
+    "nominal_rank_available": "rang nominal (cas disponibles)",
+    # SMAA-2 (robustness_smaa.SMAAResult)
+    "confidence_factor": "facteur de confiance",
+    "holistic_acceptability": "acceptabilité holistique",
+    "ranked_in_all_draws": "classé dans tous les tirages",
+    # Sobol (robustness_sobol.SobolResult)
+    "factor": "facteur",
+    "factor_id": "identifiant",
+    "s1": "indice de premier ordre S1",
+    "st": "indice total ST",
+    # one at a time (robustness_oat.LeaveOneOutResult, RankReversalResult)
+    "removed_dimension": "dimension retirée",
+    "removed_criterion": "critère retiré",
+    "mean_rank_shift": "décalage moyen de rang",
+    "max_rank_shift": "décalage maximal de rang",
+    "leader_changed": "changement de tête",
+    "kendall_tau": "tau de Kendall avec le classement nominal",
+    "removed_case": "cas retiré",
+    "pairs_compared": "paires comparées",
+    "pairs_reversed": "paires inversées",
+    "share_reversed": "part de paires inversées",
+    "pairs_changed": "paires modifiées (égalités comprises)",
+}
+
+
+def p_top_id(k: int) -> str:
+    """Column id of P(top k)."""
+    return f"p_top_{k}"
+
+
+def acceptability_id(rank: int) -> str:
+    """Column id of the rank acceptability b_rank (SMAA-2)."""
+    return f"acceptability_rank_{rank}"
+
+
+def sobol_bound_id(index: str, side: str, conf_level: float) -> str:
+    """Column id of a bound of a Sobol index: ``index`` "s1" or "st", ``side`` "low" or "high"."""
+    return f"{index}_{side}_{100 * conf_level:.0f}"
+
+
+def without_id(item: str) -> str:
+    """Column id of the ranks without one item (dimension or criterion id)."""
+    return f"without_{item}"
+
+
+_BOUND_WORDS = {"low": "basse", "high": "haute"}
+
+#: Parametrised column ids (see the ``*_id`` functions above) → their French label.
+_PATTERN_LABELS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
+    (re.compile(r"p_top_(\d+)"), lambda m: f"P(top {m[1]})"),
+    (re.compile(r"acceptability_rank_(\d+)"), lambda m: f"acceptabilité rang {m[1]}"),
+    (re.compile(r"(s1|st)_(low|high)_(\d+)"),
+     lambda m: f"{m[1].upper()} borne {_BOUND_WORDS[m[2]]} ({m[3]} %)"),
+    (re.compile(r"without_(.+)"), lambda m: f"sans {m[1]}"),
+]
+
+
+def column_label(column: str) -> str | None:
+    """French label of an engine column id (fixed or parametrised), None when it has none."""
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    for pattern, label in _PATTERN_LABELS:
+        m = pattern.fullmatch(column)
+        if m:
+            return label(m)
+    return None
+
+
+def labelled(df, dimension_labels: Mapping[str, str] | None = None):
+    """An engine result table with its French column labels, for people (report, CSV, console).
+
+    Columns and index names are renamed with :data:`COLUMN_LABELS`, the parametrised labels of
+    :func:`column_label` and ``dimension_labels`` (dimension id → label, from the catalogue);
+    a ``status`` column's values become their French labels (:data:`CASE_STATUS_LABELS`).
+    Columns without a label are left as they are. The table itself is not modified.
+    """
+    dims = dict(dimension_labels or {})
+
+    def label(name):
+        if not isinstance(name, str):
+            return name
+        return dims.get(name) or column_label(name) or name
+
+    out = df.copy()
+    if "status" in out.columns:
+        out["status"] = [CASE_STATUS_LABELS.get(s, s) for s in out["status"]]
+    out = out.rename(columns=label)
+    out.index.names = [label(n) for n in out.index.names]
+    out.columns.names = [label(n) for n in out.columns.names]
+    return out
