@@ -144,6 +144,9 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
                    profiles: bool = True) -> FamilyAnalysis:
     """Score one family and test the ranking's robustness.
 
+    Computed once per run for given inputs (:func:`benchmark_tools.runcache.family_analysis`):
+    the notebooks and the report share it.
+
     Parameters
     ----------
     project : validate.Project
@@ -153,6 +156,14 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
     robustness, sobol, profiles : bool
         Skip the costlier steps (for quick looks).
     """
+    from .runcache import family_analysis
+
+    return family_analysis(_analyse_family, project, family, params, robustness=robustness, sobol=sobol,
+                           profiles=profiles)
+
+
+def _analyse_family(project, family: str, params, *, robustness: bool = True, sobol: bool = True,
+                    profiles: bool = True) -> FamilyAnalysis:
     settings = project.settings
     rs = settings.robustness
     matrix = family_matrix(project, family)
