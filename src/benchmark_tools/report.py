@@ -389,44 +389,59 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
         n += 1
     # The kernels inherit this environment: one OpenMP thread (k-means is far slower with two on
     # these machines), a non-interactive matplotlib, and the project root.
-    env_keep = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
-    os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    # The kernels also get the run's computation cache (each result computed once per run).
+    from . import runcache, runsched
+
+    env_keep = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION",
+                                               runcache.ENV_DIR)}
+    os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                       runcache.ENV_DIR: str(work / "cache")})
     t_start = time.perf_counter()
+    pdfs = None
     try:
         nb_params = params.model_dump()
         nb_params["run_dir"] = str(work)
         todo = notebooks if notebooks is not None else notebook_paths(root)
         if not todo:
             raise InputError(f"aucun notebook à exécuter dans {root / 'notebooks'}")
-        report_run = None
-        for i, nb_path in enumerate(todo, start=1):
-            echo(f"[{i}/{len(todo)}] {nb_path.name} …")
-            rec = execute_notebook(nb_path, work, nb_params, root)
-            echo(f"      terminé en {rec.seconds:.1f} s")
-            if nb_path.name == REPORT_NOTEBOOK:
-                report_run = rec
+        workers = runsched.default_workers()
+        from .annexes import ANNEX_PDF
+
+        def start_pdfs(report_run):
+            # As soon as the report notebook is done; the other notebooks may still run.
+            nonlocal pdfs
+            echo("Rendu HTML …")
+            html_path = work / "preconisations.html"
+            html_path.write_text(render_html(report_run.output, params.title), encoding="utf-8")
+            # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
+            pdfs = runsched.ReportPdfs(html_path, work / "preconisations.pdf", work / ANNEX_PDF, render_pdf,
+                                       workers=workers)
+
+        runsched.run_notebooks(todo, lambda nb_path: execute_notebook(nb_path, work, nb_params, root),
+                               first=REPORT_NOTEBOOK, workers=workers, echo=echo, on_first=start_pdfs)
         write_scores(project, params, work)
         write_explorer_page(project, params, work)
-        if report_run is not None:
-            echo("Rendu HTML …")
-            html_text = render_html(report_run.output, params.title)
-            html_path = work / "preconisations.html"
-            html_path.write_text(html_text, encoding="utf-8")
+        if pdfs is not None:
             echo("Rendu PDF …")
-            from .annexes import ANNEX_PDF, render_split_pdfs
 
-            # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
-            render_split_pdfs(html_path, work / "preconisations.pdf", work / ANNEX_PDF, render_pdf)
-            echo("Note de synthèse (PDF et DOCX) …")
-            from .note import write_note
+            def note():
+                echo("Note de synthèse (PDF et DOCX) …")
+                from .note import write_note
 
-            write_note(project, work, params)
+                write_note(project, work, params)
+
+            pdfs.finish(while_rendering=note)
+        summary = runcache.summary_text(work / "cache")
+        if summary:
+            echo(summary)
         shutil.rmtree(work / "build", ignore_errors=True)
         (work / "parametres.yml").write_text(yaml.safe_dump(params.model_dump(), allow_unicode=True, sort_keys=False),
                                              encoding="utf-8")
         work.rename(final)
         _switch_latest(reports, final)
     except BaseException as exc:
+        if pdfs is not None:
+            pdfs.stop()  # before the run folder is renamed or removed
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             # A full disk: the folder that filled it is removed (it would keep the disk full).
             where = exc.filename or work
@@ -445,6 +460,8 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
             raise OSError(exc.errno, exc.strerror or str(exc), str(work)) from None
         raise
     finally:
+        if pdfs is not None:
+            pdfs.stop()
         for k, v in env_keep.items():
             if v is None:
                 os.environ.pop(k, None)

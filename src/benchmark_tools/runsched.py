@@ -1,0 +1,251 @@
+"""The report's steps side by side on the machine's cores.
+
+A run is mostly waiting for work that does not depend on other work: each notebook runs in its
+own kernel, and WeasyPrint renders the main PDF and the annexes PDF (about 70 and 350 pages)
+from the same HTML page. On the team's two-core machine, doing them one after the other leaves
+a core idle. The longest chain is: the report notebook, its HTML, then the annexes PDF. So:
+
+1. the report notebook starts first, in one worker thread; the other notebooks (kept as the
+   run's record) run in the other workers, each in its own kernel (threads are enough: the
+   work happens in the kernel processes);
+2. as soon as the report notebook is done, its HTML is rendered and the annexes PDF starts in a
+   child process, while the other notebooks go on;
+3. once every notebook is done, this process renders the main PDF and the note, and waits for
+   the child (:class:`ReportPdfs`).
+
+The computations the notebooks share are computed once through :mod:`benchmark_tools.runcache`
+(a kernel that needs a result another kernel is computing waits for it).
+
+``BENCHMARK_WORKERS`` sets the number of workers (default: the cores available to the process,
+at most 2); with 1, every step runs in this process, one after the other, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+#: Environment variable: number of workers (notebooks side by side, child PDF renderer).
+ENV_WORKERS = "BENCHMARK_WORKERS"
+#: Default upper bound on the workers: the team's machine has two cores.
+MAX_WORKERS = 2
+
+
+def default_workers() -> int:
+    """``BENCHMARK_WORKERS`` if set, else the cores this process may use, at most :data:`MAX_WORKERS`."""
+    raw = os.environ.get(ENV_WORKERS, "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            from .errors import InputError
+
+            raise InputError(f"{ENV_WORKERS} : nombre entier attendu, trouvé « {raw} »") from None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores))
+
+
+def run_notebooks(todo: list[Path], execute: Callable[[Path], object], *, first: str, workers: int,
+                  echo=print, on_first: Callable[[object], None] | None = None) -> dict[str, object]:
+    """Execute the notebooks, ``first`` (by file name) before the others; return the records by name.
+
+    Parameters
+    ----------
+    todo : list of Path
+    execute : callable
+        ``execute(path) -> record`` (the runner's notebook step).
+    first : str
+        Name of the notebook to start first (the report: the longest chain starts with it).
+    workers : int
+        Notebooks executed side by side (1: one after the other, in this thread).
+    on_first : callable, optional
+        Called with the record of ``first`` as soon as it is done, in this thread, while the other
+        notebooks go on (the runner starts the HTML and the annexes PDF there).
+
+    Raises
+    ------
+    Exception
+        The first error of a notebook; no notebook starts after it.
+    """
+    ordered = sorted(todo, key=lambda p: p.name != first)  # stable: the others keep their order
+    n = len(ordered)
+    records: dict[str, object] = {}
+    if workers <= 1 or n <= 1:
+        for i, path in enumerate(ordered, start=1):
+            echo(f"[{i}/{n}] {path.name} …")
+            rec = execute(path)
+            echo(f"      terminé en {rec.seconds:.1f} s")
+            records[path.name] = rec
+            if path.name == first and on_first is not None:
+                on_first(rec)
+        return records
+    pending: queue.Queue = queue.Queue()
+    for i, path in enumerate(ordered, start=1):
+        pending.put((i, path))
+    done: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                i, path = pending.get_nowait()
+            except queue.Empty:
+                return
+            done.put(("start", i, path, None))
+            try:
+                done.put(("ok", i, path, execute(path)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
+                done.put(("error", i, path, exc))
+                return
+
+    # Daemon threads: after Ctrl-C or SIGTERM the main thread marks the run failed and exits
+    # without waiting for a notebook in progress (its kernel stops when its parent process ends).
+    threads = [threading.Thread(target=worker, name=f"notebook-{k}", daemon=True)
+               for k in range(min(workers, n))]
+    for t in threads:
+        t.start()
+    try:
+        while len(records) < n:
+            try:
+                # A timeout keeps the wait interruptible by signals on every platform.
+                kind, i, path, value = done.get(timeout=0.5)
+            except queue.Empty:
+                if not any(t.is_alive() for t in threads) and done.empty():
+                    raise RuntimeError("les notebooks se sont arrêtés sans résultat") from None
+                continue
+            if kind == "start":
+                echo(f"[{i}/{n}] {path.name} …")
+            elif kind == "error":
+                raise value
+            else:
+                echo(f"      {path.name} terminé en {value.seconds:.1f} s")
+                records[path.name] = value
+                if path.name == first and on_first is not None:
+                    on_first(value)
+    finally:
+        stop.set()
+    return records
+
+
+class ChildRender:
+    """One PDF rendered by a child process (``python -m benchmark_tools.runsched pdf OUT``).
+
+    The HTML goes through the child's standard input, so that no temporary file has to outlive
+    this object. :meth:`wait` raises if the child failed; :meth:`stop` ends it (failed run).
+    """
+
+    def __init__(self, html_text: str, pdf_path: Path):
+        src = str(Path(__file__).resolve().parents[1])
+        env = dict(os.environ)
+        # The child imports this very copy of the package, whatever is installed.
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.pdf_path = Path(pdf_path)
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmark_tools.runsched", "pdf", str(pdf_path)],
+                                     stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self._err: bytes = b""
+        # Written and read by threads: a large page cannot fill a pipe and block both processes.
+        self._feeder = threading.Thread(target=self._feed, args=(html_text.encode("utf-8"),), daemon=True)
+        self._feeder.start()
+        self._reader = threading.Thread(target=self._read_err, daemon=True)
+        self._reader.start()
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # the child ended early: wait() reports its error
+
+    def _read_err(self) -> None:
+        self._err = self.proc.stderr.read()
+
+    def wait(self) -> float:
+        """Seconds the child took; raises :class:`OSError` with its message if it failed."""
+        code = self.proc.wait()
+        self._feeder.join()
+        self._reader.join()
+        if code != 0:
+            msg = self._err.decode("utf-8", "replace").strip().splitlines()
+            raise OSError(f"le rendu de {self.pdf_path.name} a échoué (code {code}) : "
+                          + (msg[-1] if msg else "aucun message"))
+        return time.perf_counter() - self.started
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def _pdf_main(argv: list[str]) -> int:
+    """Child entry point: the HTML page on standard input, the PDF written to ``argv[0]``."""
+    from .report import render_pdf
+
+    out = Path(argv[0])
+    html_text = sys.stdin.buffer.read().decode("utf-8")
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.html")
+    try:
+        tmp.write_text(html_text, encoding="utf-8")
+        render_pdf(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return 0
+
+
+class ReportPdfs:
+    """The main PDF and ``annexes.pdf`` (as :func:`benchmark_tools.annexes.render_split_pdfs`), side by side.
+
+    Created as soon as the HTML page exists: with two workers or more, the annexes (the longer
+    part) start at once in a child process. :meth:`finish` renders the main PDF here, calls
+    ``while_rendering`` (the note) and waits for the child; :meth:`stop` ends the child (failed
+    run). With one worker, a renderer other than the report's, or a page without annexes to
+    split, :meth:`finish` renders both PDFs here, in turn, as before.
+    """
+
+    def __init__(self, html_path: Path, main_pdf: Path, annex_pdf: Path, render, *, workers: int):
+        from .annexes import split_annexes
+        from .report import render_pdf
+
+        self.html_path, self.main_pdf, self.annex_pdf, self.render = Path(html_path), main_pdf, annex_pdf, render
+        self.split = None
+        self.child: ChildRender | None = None
+        if workers > 1 and render is render_pdf:
+            self.split = split_annexes(self.html_path.read_text(encoding="utf-8"))
+        if self.split is not None:
+            self.child = ChildRender(self.split.annexes, annex_pdf)
+
+    def finish(self, while_rendering: Callable[[], None] | None = None) -> None:
+        from .annexes import render_split_pdfs
+
+        if self.child is None:
+            render_split_pdfs(self.html_path, self.main_pdf, self.annex_pdf, self.render)
+        else:
+            tmp_main = self.html_path.with_name("_principal.html")
+            try:
+                tmp_main.write_text(self.split.main, encoding="utf-8")
+                self.render(tmp_main, self.main_pdf)
+            finally:
+                tmp_main.unlink(missing_ok=True)
+        if while_rendering is not None:
+            while_rendering()
+        if self.child is not None:
+            self.child.wait()
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through ChildRender
+    if len(sys.argv) == 3 and sys.argv[1] == "pdf":
+        raise SystemExit(_pdf_main(sys.argv[2:]))
+    raise SystemExit("usage : python -m benchmark_tools.runsched pdf SORTIE.pdf < page.html")
