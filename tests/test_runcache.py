@@ -277,3 +277,29 @@ def test_family_analysis_is_shared_and_bit_identical(tiny, monkeypatch):
     analyse_family(tiny, family, params.model_copy(update={"seed": params.seed + 1}))
     analyse_family(tiny, family, params, sobol=False)
     assert _misses("analyse_family") == 3
+
+
+def test_facts_to_find_follow_every_file_of_the_project(tmp_path, monkeypatch):
+    from benchmark_tools.gaps import family_gaps
+    from benchmark_tools.recommend import _params
+    from benchmark_tools.validate import load_project
+    from tinyproject import make_tiny_project
+
+    root = make_tiny_project(tmp_path / "proj")
+    project = load_project(root)
+    family = project.report.families[0]
+    params = _params(project, {"n_draws": 200})
+    reference = _uncached(monkeypatch, family_gaps, project, family, params)
+    assert_same(family_gaps(project, family, params), reference)
+    assert_same(family_gaps(project, family, params), reference)
+    assert (_misses("family_gaps"), _hits("family_gaps")) == (1, 1)
+    # A file the step reads on its own (the rules): one more byte is a new key.
+    rules = root / "benchmark" / "recommendations.yml"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# commentaire\n", encoding="utf-8")
+    family_gaps(project, family, params)
+    assert _misses("family_gaps") == 2
+    # An in-memory change of the project (a case edited after loading): a new key too.
+    case = project.cases_of(family)[0]
+    project.cases[project.cases.index(case)] = case.model_copy(update={"name": case.name + " (modifié)"})
+    family_gaps(project, family, params)
+    assert _misses("family_gaps") == 3

@@ -159,6 +159,17 @@ def cell_gaps(scorer: JointScorer, seed, *, n_draws: int, levels: int, top_k: in
 def family_gaps(project, family: str, params=None) -> GapsResult:
     """:func:`cell_gaps` for one family of the project, with names, evidence and whom to ask.
 
+    Computed once per run for a given project and parameters
+    (:func:`benchmark_tools.runcache.project_computation`).
+    """
+    from .runcache import project_computation
+
+    return project_computation("family_gaps", _family_gaps, project, family, params)
+
+
+def _family_gaps(project, family: str, params=None) -> GapsResult:
+    """:func:`family_gaps` computed.
+
     The prior is ``robustness.missing_prior`` (``"family"`` when it is ``"none"``: a cell
     needs a prior to be fixed at its levels). The priorities are recomputed at each level as in
     :func:`benchmark_tools.recommend.recommend`: the rules evaluated on the level's robust

@@ -356,3 +356,32 @@ def family_analysis(compute, project, family: str, params, **flags):
     key = (family, project.cases_of(family), project.catalogue, project.families,
            sorted(project.profiles.items()), project.settings, params, sorted(flags.items()))
     return cached("analyse_family", key, lambda: compute(project, family, params, **flags))
+
+
+def files_digest(root: Path) -> str:
+    """Digest of every file under ``<root>/benchmark`` and ``<root>/data`` (paths and bytes).
+
+    For computations that read configuration files themselves (the rules of the préconisations,
+    the territory): whatever file they read, a change of it is a change of key.
+    """
+    h = hashlib.sha256()
+    root = Path(root)
+    for top in ("benchmark", "data"):
+        base = root / top
+        if not base.is_dir():
+            continue
+        for p in sorted(base.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def project_computation(name: str, compute, project, *args):
+    """``compute(project, *args)``, cached with the whole project as key.
+
+    The key holds every field of the loaded project (cases, catalogue, families, profiles,
+    settings, designs, report parameters…), the bytes of every file under ``benchmark/`` and
+    ``data/`` (read by some steps on their own) and ``args``: the broadest description of the
+    inputs, for computations that read more of the project than a list could safely name.
+    """
+    return cached(name, (project, files_digest(project.root), args), lambda: compute(project, *args))
