@@ -397,7 +397,7 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
     os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                        runcache.ENV_DIR: str(work / "cache")})
     t_start = time.perf_counter()
-    pdfs = None
+    pdfs = prefetch = None
     try:
         nb_params = params.model_dump()
         nb_params["run_dir"] = str(work)
@@ -406,6 +406,9 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
             raise InputError(f"aucun notebook à exécuter dans {root / 'notebooks'}")
         workers = runsched.default_workers()
         from .annexes import ANNEX_PDF
+
+        if any(p.name == REPORT_NOTEBOOK for p in todo):
+            prefetch = runsched.start_prefetch(params, workers)
 
         def start_pdfs(report_run):
             # As soon as the report notebook is done; the other notebooks may still run.
@@ -440,8 +443,9 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
         work.rename(final)
         _switch_latest(reports, final)
     except BaseException as exc:
-        if pdfs is not None:
-            pdfs.stop()  # before the run folder is renamed or removed
+        for job in (pdfs, prefetch):  # before the run folder is renamed or removed
+            if job is not None:
+                job.stop()
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             # A full disk: the folder that filled it is removed (it would keep the disk full).
             where = exc.filename or work
@@ -460,8 +464,9 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
             raise OSError(exc.errno, exc.strerror or str(exc), str(work)) from None
         raise
     finally:
-        if pdfs is not None:
-            pdfs.stop()
+        for job in (pdfs, prefetch):
+            if job is not None:
+                job.stop()
         for k, v in env_keep.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -201,6 +201,57 @@ def _pdf_main(argv: list[str]) -> int:
     return 0
 
 
+def _prefetch_main(argv: list[str]) -> int:
+    """Child entry point: compute into the run's cache what the report notebook needs last.
+
+    The report notebook computes the families' analyses, then the préconisations, then the facts
+    to find (the longest step) family after family. This child computes the facts to find in the
+    reverse family order, on the other core: through the cache's per-result locks, each result is
+    still computed once, by whichever process gets to it first, and the notebook waits less.
+    """
+    import json
+
+    from .analysis import analyse_family
+    from .gaps import family_gaps
+    from .schema import ReportParams
+    from .validate import load_project
+
+    params = ReportParams.model_validate(json.loads(argv[0]))
+    project = load_project()
+    families = [f for f in params.families if f in project.families.main and project.cases_of(f)]
+    for fam in reversed(families):
+        family_gaps(project, fam, params)
+    for fam in reversed(families):
+        analyse_family(project, fam, params)
+    return 0
+
+
+class Prefetch:
+    """The child of :func:`_prefetch_main`; its failure never fails the run (the notebook computes)."""
+
+    def __init__(self, params):
+        src = str(Path(__file__).resolve().parents[1])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmark_tools.runsched", "prefetch",
+                                      params.model_dump_json()], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def start_prefetch(params, workers: int) -> Prefetch | None:
+    """A :class:`Prefetch` child when there is a second worker and a run cache, else None."""
+    from .runcache import cache_dir, enabled
+
+    if workers < 2 or cache_dir() is None or not enabled():
+        return None
+    return Prefetch(params)
+
+
 class ReportPdfs:
     """The main PDF and ``annexes.pdf`` (as :func:`benchmark_tools.annexes.render_split_pdfs`), side by side.
 
@@ -248,4 +299,6 @@ class ReportPdfs:
 if __name__ == "__main__":  # pragma: no cover - exercised through ChildRender
     if len(sys.argv) == 3 and sys.argv[1] == "pdf":
         raise SystemExit(_pdf_main(sys.argv[2:]))
+    if len(sys.argv) == 3 and sys.argv[1] == "prefetch":
+        raise SystemExit(_prefetch_main(sys.argv[2:]))
     raise SystemExit("usage : python -m benchmark_tools.runsched pdf SORTIE.pdf < page.html")
