@@ -88,6 +88,7 @@ def test_workers_from_the_environment(monkeypatch):
     assert 1 <= runsched.default_workers() <= runsched.MAX_WORKERS
 
 
+@pytest.mark.slow  # starts two renderer processes: make test-slow, CI
 def test_child_renders_a_pdf_and_reports_its_failure(tmp_path):
     page = "<!DOCTYPE html><html><body><p>Une page de test.</p></body></html>"
     out = tmp_path / "page.pdf"
