@@ -98,3 +98,24 @@ def test_child_renders_a_pdf_and_reports_its_failure(tmp_path):
     bad = runsched.ChildRender(page, tmp_path / "absent" / "page.pdf")
     with pytest.raises(OSError, match="le rendu de page.pdf a échoué"):
         bad.wait()
+
+
+def test_the_other_notebooks_wait_for_the_hold_once():
+    events, lock = [], threading.Lock()
+
+    def execute(path):
+        with lock:
+            events.append(path.name)
+        return Rec(path.name, 0.0)
+
+    def hold():
+        with lock:
+            events.append("attente")
+
+    _run(2, execute)  # no hold: nothing waits
+    events.clear()
+    runsched.run_notebooks([Path(n) for n in NAMES], execute, first="90_rapport.py", workers=2,
+                           echo=lambda *a: None, hold_others=hold)
+    assert events.count("attente") == 1
+    others = [e for e in events if e not in ("attente", "90_rapport.py")]
+    assert events.index("attente") < events.index(others[0])

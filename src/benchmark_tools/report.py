@@ -421,7 +421,8 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
                                        workers=workers)
 
         runsched.run_notebooks(todo, lambda nb_path: execute_notebook(nb_path, work, nb_params, root),
-                               first=REPORT_NOTEBOOK, workers=workers, echo=echo, on_first=start_pdfs)
+                               first=REPORT_NOTEBOOK, workers=workers, echo=echo, on_first=start_pdfs,
+                               hold_others=prefetch.wait if prefetch is not None else None)
         write_scores(project, params, work)
         write_explorer_page(project, params, work)
         if pdfs is not None:

@@ -55,7 +55,8 @@ def default_workers() -> int:
 
 
 def run_notebooks(todo: list[Path], execute: Callable[[Path], object], *, first: str, workers: int,
-                  echo=print, on_first: Callable[[object], None] | None = None) -> dict[str, object]:
+                  echo=print, on_first: Callable[[object], None] | None = None,
+                  hold_others: Callable[[], None] | None = None) -> dict[str, object]:
     """Execute the notebooks, ``first`` (by file name) before the others; return the records by name.
 
     Parameters
@@ -70,6 +71,10 @@ def run_notebooks(todo: list[Path], execute: Callable[[Path], object], *, first:
     on_first : callable, optional
         Called with the record of ``first`` as soon as it is done, in this thread, while the other
         notebooks go on (the runner starts the HTML and the annexes PDF there).
+    hold_others : callable, optional
+        With several workers, called (once) by the worker about to start the first of the other
+        notebooks, before it starts it: the runner waits there for its prefetch child, so that the
+        report notebook shares its cores with one process at a time.
 
     Raises
     ------
@@ -93,6 +98,8 @@ def run_notebooks(todo: list[Path], execute: Callable[[Path], object], *, first:
         pending.put((i, path))
     done: queue.Queue = queue.Queue()
     stop = threading.Event()
+    held = threading.Lock()
+    hold = [hold_others]
 
     def worker() -> None:
         while not stop.is_set():
@@ -100,6 +107,11 @@ def run_notebooks(todo: list[Path], execute: Callable[[Path], object], *, first:
                 i, path = pending.get_nowait()
             except queue.Empty:
                 return
+            if path.name != first:
+                with held:
+                    wait, hold[0] = hold[0], None
+                if wait is not None:
+                    wait()
             done.put(("start", i, path, None))
             try:
                 done.put(("ok", i, path, execute(path)))
@@ -236,6 +248,13 @@ class Prefetch:
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmark_tools.runsched", "prefetch",
                                       params.model_dump_json()], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Until the child is done (at most ``timeout`` seconds: it only saves time)."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
 
     def stop(self) -> None:
         if self.proc.poll() is None:
