@@ -92,12 +92,16 @@ def test_workers_from_the_environment(monkeypatch):
 def test_child_renders_a_pdf_and_reports_its_failure(tmp_path):
     page = "<!DOCTYPE html><html><body><p>Une page de test.</p></body></html>"
     out = tmp_path / "page.pdf"
-    child = runsched.ChildRender(page, out)
+    child = runsched.ChildRender(out)
+    child.send(page)
     child.wait()
     assert out.read_bytes().startswith(b"%PDF")
-    bad = runsched.ChildRender(page, tmp_path / "absent" / "page.pdf")
+    bad = runsched.ChildRender(tmp_path / "absent" / "page.pdf", page)
     with pytest.raises(OSError, match="le rendu de page.pdf a échoué"):
         bad.wait()
+    unused = runsched.ChildRender(tmp_path / "inutile.pdf")
+    unused.stop()
+    assert not (tmp_path / "inutile.pdf").exists()
 
 
 def test_the_other_notebooks_wait_for_the_hold_once():

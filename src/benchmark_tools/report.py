@@ -409,23 +409,22 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
 
         if any(p.name == REPORT_NOTEBOOK for p in todo):
             prefetch = runsched.start_prefetch(params, workers)
+            # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
+            pdfs = runsched.ReportPdfs(work / "preconisations.pdf", work / ANNEX_PDF, render_pdf, workers=workers)
 
         def start_pdfs(report_run):
             # As soon as the report notebook is done; the other notebooks may still run.
-            nonlocal pdfs
             echo("Rendu HTML …")
             html_path = work / "preconisations.html"
             html_path.write_text(render_html(report_run.output, params.title), encoding="utf-8")
-            # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
-            pdfs = runsched.ReportPdfs(html_path, work / "preconisations.pdf", work / ANNEX_PDF, render_pdf,
-                                       workers=workers)
+            pdfs.start(html_path)
 
         runsched.run_notebooks(todo, lambda nb_path: execute_notebook(nb_path, work, nb_params, root),
                                first=REPORT_NOTEBOOK, workers=workers, echo=echo, on_first=start_pdfs,
                                hold_others=prefetch.wait if prefetch is not None else None)
         write_scores(project, params, work)
         write_explorer_page(project, params, work)
-        if pdfs is not None:
+        if pdfs is not None and pdfs.started:
             echo("Rendu PDF …")
 
             def note():

@@ -27,7 +27,6 @@ import queue
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -151,25 +150,32 @@ def run_notebooks(todo: list[Path], execute: Callable[[Path], object], *, first:
 class ChildRender:
     """One PDF rendered by a child process (``python -m benchmark_tools.runsched pdf OUT``).
 
-    The HTML goes through the child's standard input, so that no temporary file has to outlive
-    this object. :meth:`wait` raises if the child failed; :meth:`stop` ends it (failed run).
+    The child starts at once: it imports WeasyPrint and renders a one-line page (fonts loaded)
+    while the HTML is not there yet, then waits for the page on its standard input, sent by
+    :meth:`send` (no temporary file has to outlive this object). :meth:`wait` raises if the child
+    failed; :meth:`stop` ends it (failed run, or no page to render).
     """
 
-    def __init__(self, html_text: str, pdf_path: Path):
+    def __init__(self, pdf_path: Path, html_text: str | None = None):
         src = str(Path(__file__).resolve().parents[1])
         env = dict(os.environ)
         # The child imports this very copy of the package, whatever is installed.
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.pdf_path = Path(pdf_path)
-        self.started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmark_tools.runsched", "pdf", str(pdf_path)],
                                      stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self._err: bytes = b""
-        # Written and read by threads: a large page cannot fill a pipe and block both processes.
-        self._feeder = threading.Thread(target=self._feed, args=(html_text.encode("utf-8"),), daemon=True)
-        self._feeder.start()
+        self._feeder: threading.Thread | None = None
+        # Read by a thread: a long error output cannot fill the pipe and block the child.
         self._reader = threading.Thread(target=self._read_err, daemon=True)
         self._reader.start()
+        if html_text is not None:
+            self.send(html_text)
+
+    def send(self, html_text: str) -> None:
+        """Give the child its page (written by a thread: a large page cannot block this process)."""
+        self._feeder = threading.Thread(target=self._feed, args=(html_text.encode("utf-8"),), daemon=True)
+        self._feeder.start()
 
     def _feed(self, data: bytes) -> None:
         try:
@@ -181,16 +187,16 @@ class ChildRender:
     def _read_err(self) -> None:
         self._err = self.proc.stderr.read()
 
-    def wait(self) -> float:
-        """Seconds the child took; raises :class:`OSError` with its message if it failed."""
+    def wait(self) -> None:
+        """Until the PDF is written; raises :class:`OSError` with the child's message if it failed."""
         code = self.proc.wait()
-        self._feeder.join()
+        if self._feeder is not None:
+            self._feeder.join()
         self._reader.join()
         if code != 0:
             msg = self._err.decode("utf-8", "replace").strip().splitlines()
             raise OSError(f"le rendu de {self.pdf_path.name} a échoué (code {code}) : "
                           + (msg[-1] if msg else "aucun message"))
-        return time.perf_counter() - self.started
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -200,12 +206,21 @@ class ChildRender:
 
 def _pdf_main(argv: list[str]) -> int:
     """Child entry point: the HTML page on standard input, the PDF written to ``argv[0]``."""
+    import io
+
     from .report import render_pdf
 
     out = Path(argv[0])
-    html_text = sys.stdin.buffer.read().decode("utf-8")
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.html")
     try:
+        # Warm-up while the page is being made: imports, fonts, the renderer's caches.
+        tmp.write_text("<!DOCTYPE html><html><body><p>Préparation.</p></body></html>", encoding="utf-8")
+        import weasyprint
+
+        weasyprint.HTML(filename=str(tmp)).write_pdf(io.BytesIO())
+        html_text = sys.stdin.buffer.read().decode("utf-8")
+        if not html_text:
+            return 0  # no page sent: nothing to render
         tmp.write_text(html_text, encoding="utf-8")
         render_pdf(tmp, out)
     finally:
@@ -274,24 +289,37 @@ def start_prefetch(params, workers: int) -> Prefetch | None:
 class ReportPdfs:
     """The main PDF and ``annexes.pdf`` (as :func:`benchmark_tools.annexes.render_split_pdfs`), side by side.
 
-    Created as soon as the HTML page exists: with two workers or more, the annexes (the longer
-    part) start at once in a child process. :meth:`finish` renders the main PDF here, calls
+    Made at the start of the run: with two workers or more (and the report's own renderer), the
+    child that will render the annexes starts at once and gets ready. :meth:`start`, as soon as
+    the HTML page exists, sends it the annexes; :meth:`finish` renders the main PDF here, calls
     ``while_rendering`` (the note) and waits for the child; :meth:`stop` ends the child (failed
-    run). With one worker, a renderer other than the report's, or a page without annexes to
-    split, :meth:`finish` renders both PDFs here, in turn, as before.
+    run, no page). With one worker, another renderer, or a page without annexes to split,
+    :meth:`finish` renders both PDFs here, in turn, as before.
     """
 
-    def __init__(self, html_path: Path, main_pdf: Path, annex_pdf: Path, render, *, workers: int):
-        from .annexes import split_annexes
+    def __init__(self, main_pdf: Path, annex_pdf: Path, render, *, workers: int):
         from .report import render_pdf
 
-        self.html_path, self.main_pdf, self.annex_pdf, self.render = Path(html_path), main_pdf, annex_pdf, render
+        self.main_pdf, self.annex_pdf, self.render = Path(main_pdf), Path(annex_pdf), render
+        self.html_path: Path | None = None
         self.split = None
-        self.child: ChildRender | None = None
-        if workers > 1 and render is render_pdf:
+        self.child = ChildRender(annex_pdf) if workers > 1 and render is render_pdf else None
+
+    @property
+    def started(self) -> bool:
+        return self.html_path is not None
+
+    def start(self, html_path: Path) -> None:
+        from .annexes import split_annexes
+
+        self.html_path = Path(html_path)
+        if self.child is not None:
             self.split = split_annexes(self.html_path.read_text(encoding="utf-8"))
-        if self.split is not None:
-            self.child = ChildRender(self.split.annexes, annex_pdf)
+            if self.split is None:
+                self.child.stop()
+                self.child = None
+            else:
+                self.child.send(self.split.annexes)
 
     def finish(self, while_rendering: Callable[[], None] | None = None) -> None:
         from .annexes import render_split_pdfs
