@@ -1747,6 +1747,13 @@ def complementarity_paragraph(project, sets: dict[str, RecommendationSet],
 
 
 def recommend_all(project, params=None, families: list[str] | None = None) -> RecommendationReport:
+    # Computed once per run for a given project and parameters (the report, then the note).
+    from .runcache import project_computation
+
+    return project_computation("recommend_all", _recommend_all, project, params, families)
+
+
+def _recommend_all(project, params=None, families: list[str] | None = None) -> RecommendationReport:
     territory = load_territory(project.root)
     cfg = load_recommendation_config(project.root, project.catalogue, project.families, territory)
     fams = families or [f for f in (_params(project, params).families) if f in project.families.main]

@@ -232,20 +232,23 @@ def _prefetch_main(argv: list[str]) -> int:
     """Child entry point: compute into the run's cache what the report notebook needs last.
 
     The report notebook computes the families' analyses, then the préconisations, then the facts
-    to find (the longest step) family after family. This child computes the facts to find in the
-    reverse family order, on the other core: through the cache's per-result locks, each result is
+    to find (the longest step) family after family. This child computes the préconisations, then
+    the facts to find in the reverse family order, on the other core: through the cache's per-result locks, each result is
     still computed once, by whichever process gets to it first, and the notebook waits less.
     """
     import json
 
     from .analysis import analyse_family
     from .gaps import family_gaps
+    from .recommend import recommend_all
     from .schema import ReportParams
     from .validate import load_project
 
     params = ReportParams.model_validate(json.loads(argv[0]))
     project = load_project()
     families = [f for f in params.families if f in project.families.main and project.cases_of(f)]
+    # The préconisations first: the notebook needs them before the facts to find.
+    recommend_all(project, params, params.families)
     for fam in reversed(families):
         family_gaps(project, fam, params)
     for fam in reversed(families):
