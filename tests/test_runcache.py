@@ -303,3 +303,22 @@ def test_facts_to_find_follow_every_file_of_the_project(tmp_path, monkeypatch):
     project.cases[project.cases.index(case)] = case.model_copy(update={"name": case.name + " (modifié)"})
     family_gaps(project, family, params)
     assert _misses("family_gaps") == 3
+
+
+def test_commands_after_a_report_read_its_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv(runcache.ENV_DIR, raising=False)
+    with runcache.latest_run(tmp_path):  # no report yet: memo only
+        assert runcache.cache_dir() is None
+    folder = tmp_path / "reports" / "latest" / "cache"
+    folder.mkdir(parents=True)
+    with runcache.latest_run(tmp_path):
+        assert runcache.cache_dir() == folder.resolve()
+        runcache.cached("essai", (1,), lambda: "calculé")
+    assert runcache.cache_dir() is None
+    assert runcache.journal_summary(folder) == {"essai": {"miss": 1, "hit": 0}}
+    runcache.clear_memo()
+    with runcache.latest_run(tmp_path):
+        assert runcache.cached("essai", (1,), lambda: pytest.fail("recalculé")) == "calculé"
+    monkeypatch.setenv(runcache.ENV_DIR, str(tmp_path / "autre"))
+    with runcache.latest_run(tmp_path):  # a run in progress keeps its own folder
+        assert runcache.cache_dir() == tmp_path / "autre"

@@ -341,7 +341,10 @@ def note(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=vale
     target = out or proj.root / "reports" / "latest"
     if out is None and not target.exists():
         raise InputError("aucun rapport dans reports/latest : lancez d'abord « make report » (ou indiquez --out).")
-    paths = write_note(proj, target, params)
+    from .runcache import latest_run
+
+    with latest_run(proj.root):  # the report's results, when the inputs are the same
+        paths = write_note(proj, target, params)
     typer.echo(f"Note de synthèse écrite : {paths['pdf']} et {paths['docx']}")
 
 
@@ -381,8 +384,11 @@ def gaps(family: str | None = typer.Option(None, "--family", "-f", help="Famille
         raise typer.Exit(1)
     n = top or proj.settings.robustness.gaps_top
     tables = []
+    from .runcache import latest_run
+
     for fam in fams:
-        res = family_gaps(proj, fam)
+        with latest_run(proj.root):  # the report's results, when the inputs are the same
+            res = family_gaps(proj, fam, _params(proj, None))
         tables.append(res.table)
         typer.echo(gaps_text(res, n))
     if csv is not None and tables:

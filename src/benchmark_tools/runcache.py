@@ -385,3 +385,22 @@ def project_computation(name: str, compute, project, *args):
     inputs, for computations that read more of the project than a list could safely name.
     """
     return cached(name, (project, files_digest(project.root), args), lambda: compute(project, *args))
+
+
+@contextmanager
+def latest_run(root: Path):
+    """Within the block, commands share the cache of the last report (``reports/latest/cache``).
+
+    For the commands run after ``make report`` (``note``, ``gaps``): what the report computed with
+    the same inputs is read instead of computed again (the keys say when the inputs differ). Does
+    nothing when a cache folder is already set or the report has no cache.
+    """
+    folder = Path(root) / "reports" / "latest" / "cache"
+    if cache_dir() is not None or not folder.is_dir():
+        yield
+        return
+    os.environ[ENV_DIR] = str(folder.resolve())
+    try:
+        yield
+    finally:
+        os.environ.pop(ENV_DIR, None)
