@@ -10,7 +10,7 @@ export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system report note test test-fast test-lab lint bench validate lab clean freshcheck printemps
+.PHONY: help setup system report note test test-fast test-slow test-all test-lab lint bench validate lab clean freshcheck printemps
 
 help: ## Affiche cette aide
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -41,11 +41,19 @@ printemps: setup ## Printemps citoyen : carnet, programme et fichiers de communi
 	$(BIN)/benchmark-tools printemps rapport $(EDITION)
 	$(BIN)/benchmark-tools printemps publish $(EDITION)
 
-test: setup ## Lance la suite de tests
-	$(BIN)/python -m pytest -q
+# Tests: "slow" marks the end-to-end runs (whole report, PDF, browser, corpus of bad inputs);
+# make test leaves them to make test-slow, and .ci/run runs both.
+test: setup ## Tests rapides : toute la suite sauf les tests de bout en bout marqués « slow » (moins d'une minute)
+	$(BIN)/python -m pytest -q -m "not slow"
 
-test-fast: setup ## Tests sans les exécutions de bout en bout (notebooks, PDF, navigateur)
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+test-fast: test ## Ancien nom de make test
+
+test-slow: setup ## Tests de bout en bout marqués « slow » (rapport complet, PDF, navigateur), lancés par la CI
+	$(BIN)/python -m pytest -q -m "slow"
+
+test-all: setup ## Toute la suite : make test puis make test-slow, comme .ci/run
+	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "slow"
 
 test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre les notebooks (API REST)
 	@$(BIN)/python -c "import jupyterlab, ipywidgets, jupytext" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'
@@ -54,7 +62,7 @@ test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre l
 lint: setup ## Vérifie le style du code (ruff)
 	$(BIN)/ruff check src tests bench notebooks
 
-bench: setup ## Mesure la vitesse face aux bibliothèques de référence (reports/bench/latest.json)
+bench: setup ## Chronomètre make report et make test, et la vitesse face aux bibliothèques de référence (reports/bench/latest.json)
 	$(BIN)/python bench/bench.py
 
 lab: setup ## Ouvre JupyterLab sur le projet (installe l'extra « lab » si besoin)

@@ -2,6 +2,8 @@
 # Vérification sur un clone neuf : le dépôt tel qu'il est commité (HEAD) est cloné dans un dossier
 # temporaire, puis « make test » et « make report » y sont lancés comme sur une machine neuve
 # (l'environnement .venv y est recréé : une étape d'installation oubliée fait échouer la vérification).
+# « make test » est la suite rapide (sans les tests marqués « slow ») : .ci/run lance les autres
+# (make test-slow) avant cette vérification.
 #
 # Usage : bash scripts/fresh_clone_check.sh        (ou : make freshcheck)
 # Variables : GARDER=1 garde le dossier temporaire pour inspection ; PYTHON=python3.12 choisit

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from benchmark_tools import runcache
 from benchmark_tools.matrix import MISSING, NOT_APPLICABLE, VALUE, DecisionMatrix
 from benchmark_tools.schema import Profile, PrometheeSettings, ScoringSettings
+
+#: Variables a test (or the report runner it calls) may set for the process: each test starts with
+#: the values the session started with, whatever the order the tests run in (``-m "not slow"``
+#: leaves out the tests whose teardown used to clear a leaked project root).
+_ISOLATED_ENV = ("BENCHMARK_ROOT", runcache.ENV_DIR, runcache.ENV_OFF)
+_SESSION_ENV = {k: os.environ.get(k) for k in _ISOLATED_ENV}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_run_state():
+    """Per test: the session's project root and cache variables, and an empty computation memo.
+
+    The memo is emptied so that a test that patches the engine computes with its patch instead
+    of reading a result another test computed.
+    """
+    for k, v in _SESSION_ENV.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    runcache.clear_memo()
+    yield
+    runcache.clear_memo()
 
 
 def _engine_settings(policy="apart", threshold=0.5, preference="linear", q=0.05, p=0.30,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from pypdf import PdfReader
 
 from benchmark_tools.annexes import ANNEX_PDF, render_split_pdfs, split_annexes
@@ -46,6 +47,7 @@ def test_no_annex_headings_means_no_split():
     assert split_annexes(HEAD + _cell("<p>rien</p>") + "</main></body></html>") is None
 
 
+@pytest.mark.slow  # renders three PDFs: make test-slow, CI
 def test_split_pdfs_page_counts(tmp_path):
     import weasyprint
 

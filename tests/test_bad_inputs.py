@@ -146,6 +146,7 @@ _SUMMARY = re.compile(r"^\d+ problème\(s\)")
 _PROBLEM = re.compile(r"^(avertissement — )?[^\s:][^:]*(:\d+)?: \S.*$")
 
 
+@pytest.mark.slow  # the corpus runs the real command line once per bad file (≈ 15 s): make test-slow, CI
 @pytest.mark.parametrize("name", list(EXPECTED) + [f"{n} (sous-processus)" for n in SUBPROCESS])
 def test_bad_input(name, corpus):
     entry = EXPECTED[name.removesuffix(" (sous-processus)")]

@@ -51,6 +51,7 @@ def test_validate_on_the_project(root):
     assert f"Tout est valide : {n_files} cas" in proc.stdout
 
 
+@pytest.mark.slow  # several runs of the command line: make test-slow, CI
 def test_new_case_writes_a_template_that_validates_and_never_overwrites(root):
     proc = run(root, "new-case", "--family", "budget_participatif", "--name", "Budget participatif de Testville")
     _no_traceback(proc)
@@ -155,6 +156,7 @@ def test_score_writes_a_csv(root, tmp_path):
     assert "score" in rows[0]
 
 
+@pytest.mark.slow  # three runs of the command line, a workbook each way: make test-slow, CI
 def test_export_then_import_dry_run(root, tmp_path):
     book = tmp_path / "cas.xlsx"
     proc = run(root, "export-xlsx", "--out", str(book))

@@ -53,6 +53,7 @@ def test_scores_csv_is_byte_identical_on_a_second_run(project, snapshot):
         assert first[key].endswith("\n") and "\r" not in first[key]
 
 
+@pytest.mark.slow  # two interpreters score every family with four methods: make test-slow, CI
 def test_scores_csv_is_identical_across_processes(project, snapshot):
     """Hash randomisation (set and dict order of strings) must not change any output."""
     code = (

@@ -116,6 +116,7 @@ def test_retention_share_is_shown_when_exposed(built):
     assert "retenue dans 83\u00a0% des tirages" in _stability(rec, "budget_participatif", None)
 
 
+@pytest.mark.slow  # two command-line runs, one renders the PDF: make test-slow, CI
 def test_cli_note_writes_pdf_and_docx_or_says_what_to_do(tmp_path):
     import os
     import subprocess

@@ -56,9 +56,9 @@ def scan(html: str) -> _Scan:
 def hostile(tmp_path_factory):
     """The rendered hostile report: (html text, run folder, canary token, fields poisoned)."""
     from benchmark_tools import project as project_module
-    from benchmark_tools.annexes import ANNEX_PDF, render_split_pdfs
+    from benchmark_tools.annexes import ANNEX_PDF, render_pdf, render_split_pdfs
     from benchmark_tools.project import load_project
-    from benchmark_tools.report_run import REPORT_NOTEBOOK, render_html, render_pdf
+    from benchmark_tools.report_run import REPORT_NOTEBOOK, render_html
 
     base = tmp_path_factory.mktemp("hostile")
     root = make_tiny_project(base / "proj")

@@ -23,7 +23,9 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "benchmark_tools"
 LAYERS: dict[str, tuple[str, ...]] = {
     "foundation": ("errors", "textutil", "formats", "vocabulary", "htmlsafe", "yamlio", "safeio", "schema",
                    "schema_rules", "modelio"),
-    "model": ("cases", "criteria", "provenance", "matrix", "weights", "newcase"),
+    # runcache is the run's content-keyed memo: the engine may use it because a hit returns a result
+    # bit-identical to a recomputation (tests/test_runcache.py), so no result depends on it.
+    "model": ("cases", "criteria", "provenance", "matrix", "runcache", "weights", "newcase"),
     "loading": ("validate", "validate_rules", "run_params", "project", "workbook_layout", "workbook_cells",
                 "workbook_readme", "workbook_write", "workbook_read", "workbook"),
     "engine": ("normalize", "aggregate", "ranking", "scoring", "robustness", "robustness_draws", "robustness_ranks",
@@ -36,7 +38,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
                 "printemps_model", "printemps_plan", "printemps_synthetic"),
     "presentation": ("plots", "report_html", "report_blocks", "uncertainty_report", "note", "annexes",
                      "explorer_widgets", "explorer", "explorer_page", "printemps_publish", "printemps_form"),
-    "run": ("report_run",),
+    "run": ("runsched", "report_run"),
     "cli": ("cli_common", "cli", "cli_printemps"),
 }
 LAYER_OF = {m: i for i, mods in enumerate(LAYERS.values()) for m in mods}

@@ -133,6 +133,7 @@ def test_template_imports_as_nothing(project):
 # --------------------------------------------------------------------------- round trip
 
 
+@pytest.mark.slow  # the whole project through the spreadsheet and back (≈ 3 s): make test-slow, CI
 def test_round_trip_of_the_project_cases(tmp_path):
     """Export then import of the project's own cases gives the same data as the original files."""
     src = tmp_path / "src"

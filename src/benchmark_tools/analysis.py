@@ -18,6 +18,7 @@ from .cases import short_names
 from .joint import compare_priors, joint_monte_carlo
 from .matrix import DecisionMatrix, Status
 from .pipeline import family_matrix, get_profile
+from .runcache import family_analysis
 from .schema import RobustnessSettings
 from .scoring import ScoreResult, make_batch_scorer, score
 
@@ -161,6 +162,9 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
                    profiles: bool = True) -> FamilyAnalysis:
     """Score one family and test the ranking's robustness.
 
+    Computed once per run for given inputs (:func:`benchmark_tools.runcache.family_analysis`):
+    the notebooks and the report share it.
+
     Parameters
     ----------
     project : project.Project
@@ -170,6 +174,13 @@ def analyse_family(project, family: str, params, *, robustness: bool = True, sob
     robustness, sobol, profiles : bool
         Skip the costlier steps (for quick looks).
     """
+
+    return family_analysis(_analyse_family, project, family, params, robustness=robustness, sobol=sobol,
+                           profiles=profiles)
+
+
+def _analyse_family(project, family: str, params, *, robustness: bool = True, sobol: bool = True,
+                    profiles: bool = True) -> FamilyAnalysis:
     settings = project.settings
     rs = settings.robustness
     matrix = family_matrix(project, family)

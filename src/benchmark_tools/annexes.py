@@ -11,8 +11,12 @@ siblings inside ``<main class="rapport">``), so both halves stay well-formed HTM
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from .htmlsafe import drop_attachments, pdf_url_fetcher
 
 #: Headings (text of the ``<h3>``) that may open the moved part (the first one found wins) and of the
 #: first section that stays: the facts to find, the criteria reference and calibration tables, the case
@@ -72,8 +76,6 @@ def render_split_pdfs(html_path, main_pdf, annex_pdf, render) -> bool:
     ``render(html_path, pdf_path)`` is the report's PDF renderer. Returns False (and renders the
     whole page as the main PDF) when the annex headings are not found.
     """
-    from pathlib import Path
-
     html_path = Path(html_path)
     split = split_annexes(html_path.read_text(encoding="utf-8"))
     if split is None:
@@ -90,3 +92,18 @@ def render_split_pdfs(html_path, main_pdf, annex_pdf, render) -> bool:
         tmp_main.unlink(missing_ok=True)
         tmp_annex.unlink(missing_ok=True)
     return True
+
+
+def render_pdf(html_path: Path, pdf_path: Path) -> None:
+    """A4 PDF from the HTML with WeasyPrint (page numbers and running title from the CSS).
+
+    The renderer reads the page's own ``data:`` figures and nothing else (no file of the machine,
+    nothing from the network), and no ``rel=attachment`` is honoured: see :mod:`.htmlsafe`.
+    """
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    import weasyprint  # heavy (≈ 1 s): imported when a PDF is rendered, not with the package
+
+    page = drop_attachments(Path(html_path).read_text(encoding="utf-8"))
+    # No base URL: a relative reference resolves to nothing rather than to the run folder.
+    weasyprint.HTML(string=page, url_fetcher=pdf_url_fetcher()).write_pdf(str(pdf_path))

@@ -26,6 +26,7 @@ from .pipeline import ranking_table, score_family, scores_table
 from .project import check_params_against_project, load_params, load_project, validate_project
 from .recommend import recommendations_text, report_params
 from .report_run import run_report
+from .runcache import latest_run
 from .safeio import write_text_atomic
 from .weights import profile_from_ranking as build
 from .weights import write_profile
@@ -293,7 +294,9 @@ def note(set_: list[str] = typer.Option(None, "--set", help="Paramètre cle=vale
     target = out or proj.root / "reports" / "latest"
     if out is None and not target.exists():
         raise InputError("aucun rapport dans reports/latest : lancez d'abord « make report » (ou indiquez --out).")
-    paths = write_note(proj, target, params)
+
+    with latest_run(proj.root):  # the report's results, when the inputs are the same
+        paths = write_note(proj, target, params)
     typer.echo(f"Note de synthèse écrite : {paths['pdf']} et {paths['docx']}")
 
 
@@ -329,8 +332,10 @@ def gaps(family: str | None = typer.Option(None, "--family", "-f", help="Famille
         raise typer.Exit(1)
     n = top or proj.settings.robustness.gaps_top
     tables = []
+
     for fam in fams:
-        res = family_gaps(proj, fam)
+        with latest_run(proj.root):  # the report's results, when the inputs are the same
+            res = family_gaps(proj, fam, report_params(proj, None))
         tables.append(res.table)
         typer.echo(gaps_text(res, n))
     if csv is not None and tables:

@@ -32,6 +32,7 @@ from .ranking import rank_desc
 from .recommend_evidence import evidence_for, family_evidence, report_params
 from .recommend_rules import run_rules
 from .recommend_stability import leader_group_counts
+from .runcache import project_computation
 
 # Methods whose score of a case depends only on that case's dimension scores.
 _SEPARABLE = ("arithmetic", "geometric")
@@ -184,6 +185,16 @@ def _sorted_gaps(df: pd.DataFrame) -> pd.DataFrame:
 
 def family_gaps(project, family: str, params=None) -> GapsResult:
     """:func:`cell_gaps` for one family of the project, with names, evidence and whom to ask.
+
+    Computed once per run for a given project and parameters
+    (:func:`benchmark_tools.runcache.project_computation`).
+    """
+
+    return project_computation("family_gaps", _family_gaps, project, family, params)
+
+
+def _family_gaps(project, family: str, params=None) -> GapsResult:
+    """:func:`family_gaps` computed.
 
     The prior is ``robustness.missing_prior`` (``"family"`` when it is ``"none"``: a cell
     needs a prior to be fixed at its levels). The priorities are recomputed at each level as in

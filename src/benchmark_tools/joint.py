@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import robustness as rb
-from . import scoring
+from . import runcache, scoring
 from .matrix import DecisionMatrix
 from .normalize import NORMALISERS
 from .ranking import rank_desc
@@ -370,11 +370,21 @@ def draw_joint(scorer: JointScorer, n_draws: int, seed) -> tuple[np.ndarray, np.
     return weights, u
 
 
+def _fixed_seed(seed) -> bool:
+    """An integer seed names its draws; a generator (whose state advances) does not."""
+    return isinstance(seed, int | np.integer) and not isinstance(seed, bool)
+
+
 def joint_monte_carlo(matrix: DecisionMatrix, profile, settings, seed, *, n_draws: int | None = None,
                       prior: str | None = None, method: str | None = None,
                       normalisation: str | None = None, keep_scores: bool = True,
                       keep_cells: bool = False, scorer: JointScorer | None = None) -> JointMonteCarloResult:
     """Monte Carlo over the weights and the missing values together (see the module docstring).
+
+    Computed once per run for given inputs (:mod:`benchmark_tools.runcache`): the key holds the
+    matrix, the profile, the whole settings, the seed and every option, the defaults resolved
+    from the settings (an explicit default and an omitted one are the same computation). A
+    given ``scorer`` or a generator as ``seed`` is always computed.
 
     Parameters
     ----------
@@ -396,6 +406,21 @@ def joint_monte_carlo(matrix: DecisionMatrix, profile, settings, seed, *, n_draw
         median rank) over the joint draws; ``nominal_ranks`` are the available-case ranks, kept
         for comparison only.
     """
+    kw = dict(n_draws=n_draws, prior=prior, method=method, normalisation=normalisation, keep_scores=keep_scores,
+              keep_cells=keep_cells)
+    if scorer is not None or not _fixed_seed(seed):
+        return _joint_monte_carlo(matrix, profile, settings, seed, scorer=scorer, **kw)
+    rs, sc_set = settings.robustness, settings.scoring
+    key = (matrix, profile, settings, int(seed), int(rs.n_draws if n_draws is None else n_draws),
+           rs.missing_prior if prior is None else prior, sc_set.default_method if method is None else method,
+           sc_set.default_normalisation if normalisation is None else normalisation, bool(keep_scores),
+           bool(keep_cells))
+    return runcache.cached("joint_monte_carlo", key,
+                           lambda: _joint_monte_carlo(matrix, profile, settings, seed, **kw))
+
+
+def _joint_monte_carlo(matrix, profile, settings, seed, *, n_draws, prior, method, normalisation, keep_scores,
+                       keep_cells, scorer=None) -> JointMonteCarloResult:
     rs = settings.robustness
     sc = scorer or JointScorer(matrix, profile, settings, prior, method=method, normalisation=normalisation)
     n_draws = int(rs.n_draws if n_draws is None else n_draws)
@@ -460,9 +485,15 @@ def joint_from_settings(matrix, profile, settings, seed, **kw) -> rb.MonteCarloR
     """
     prior = kw.pop("prior", None) or settings.robustness.missing_prior
     if prior == "none":
-        scorer = scoring.make_batch_scorer(matrix, profile, settings)
         over = {k: v for k, v in kw.items() if k in ("n_draws", "method", "normalisation")}
         if over.get("n_draws") is None:
             over.pop("n_draws", None)
-        return rb.monte_carlo_from_settings(scorer, settings.robustness, seed, **over)
+
+        def weights_only():
+            scorer = scoring.make_batch_scorer(matrix, profile, settings)
+            return rb.monte_carlo_from_settings(scorer, settings.robustness, seed, **over)
+
+        if not _fixed_seed(seed):
+            return weights_only()
+        return runcache.cached("weights_monte_carlo", (matrix, profile, settings, int(seed), over), weights_only)
     return joint_monte_carlo(matrix, profile, settings, seed, prior=prior, **kw)

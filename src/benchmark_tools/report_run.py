@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
-import logging
 import os
 import re
 import shutil
@@ -25,10 +24,11 @@ from pathlib import Path
 
 import yaml
 
-from .annexes import ANNEX_PDF, render_split_pdfs
+from . import runcache, runsched
+from .annexes import ANNEX_PDF, render_pdf
 from .errors import BenchmarkError, InputError
 from .explorer_page import write_explorer_page
-from .htmlsafe import CSP, drop_attachments, pdf_url_fetcher
+from .htmlsafe import CSP
 from .modelio import find_root
 from .note import write_note
 from .pipeline import write_scores
@@ -167,21 +167,6 @@ def insert_toc(html_text: str) -> str:
     return html_text
 
 
-def render_pdf(html_path: Path, pdf_path: Path) -> None:
-    """A4 PDF from the HTML with WeasyPrint (page numbers and running title from the CSS).
-
-    The renderer reads the page's own ``data:`` figures and nothing else (no file of the machine,
-    nothing from the network), and no ``rel=attachment`` is honoured: see :mod:`.htmlsafe`.
-    """
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    import weasyprint
-
-    page = drop_attachments(Path(html_path).read_text(encoding="utf-8"))
-    # No base URL: a relative reference resolves to nothing rather than to the run folder.
-    weasyprint.HTML(string=page, url_fetcher=pdf_url_fetcher()).write_pdf(str(pdf_path))
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -302,55 +287,85 @@ def _run_locked(params, project, root: Path, reports: Path, echo, notebooks) -> 
     work, final = _new_run_folder(reports / "runs")
     # The kernels inherit this environment: one OpenMP thread (k-means is far slower with two on
     # these machines), a non-interactive matplotlib, and the project root.
-    # Restored afterwards: a caller in the same process (a test, a notebook) keeps its own root.
-    env_keep = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION",
-                                               "BENCHMARK_ROOT")}
-    os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-                       "BENCHMARK_ROOT": str(root)})
+    # The kernels also get the run's computation cache (each result computed once per run). All is
+    # restored afterwards: a caller in the same process (a test, a notebook) keeps its own root.
+    env_keep = _set_run_env(root, work)
     t_start = time.perf_counter()
+    pdfs = prefetch = None
     try:
         nb_params = params.model_dump()
         nb_params["run_dir"] = str(work)
         todo = notebooks if notebooks is not None else notebook_paths(root)
         if not todo:
             raise InputError(f"aucun notebook à exécuter dans {root / 'notebooks'}")
-        report_run = None
-        for i, nb_path in enumerate(todo, start=1):
-            echo(f"[{i}/{len(todo)}] {nb_path.name} …")
-            rec = execute_notebook(nb_path, work, nb_params, root)
-            echo(f"      terminé en {rec.seconds:.1f} s")
-            if nb_path.name == REPORT_NOTEBOOK:
-                report_run = rec
+        workers = runsched.default_workers()
+        if any(p.name == REPORT_NOTEBOOK for p in todo):
+            prefetch = runsched.start_prefetch(params, workers)
+            # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
+            pdfs = runsched.ReportPdfs(work / "preconisations.pdf", work / ANNEX_PDF, render_pdf, workers=workers)
+
+        def start_pdfs(report_run):
+            # As soon as the report notebook is done; the other notebooks may still run.
+            echo("Rendu HTML …")
+            html_path = work / "preconisations.html"
+            html_path.write_text(render_html(report_run.output, params.title), encoding="utf-8")
+            pdfs.start(html_path)
+
+        runsched.run_notebooks(todo, lambda nb_path: execute_notebook(nb_path, work, nb_params, root),
+                               first=REPORT_NOTEBOOK, workers=workers, echo=echo, on_first=start_pdfs,
+                               hold_others=prefetch.wait if prefetch is not None else None)
         write_scores(project, params, work)
         write_explorer_page(project, params, work)
-        if report_run is not None:
-            echo("Rendu HTML …")
-            html_text = render_html(report_run.output, params.title)
-            html_path = work / "preconisations.html"
-            html_path.write_text(html_text, encoding="utf-8")
+        if pdfs is not None and pdfs.started:
             echo("Rendu PDF …")
 
-            # Criteria reference and case sheets go to annexes.pdf; the HTML keeps everything.
-            render_split_pdfs(html_path, work / "preconisations.pdf", work / ANNEX_PDF, render_pdf)
-            echo("Note de synthèse (PDF et DOCX) …")
+            def note():
+                echo("Note de synthèse (PDF et DOCX) …")
+                write_note(project, work, params)
 
-            write_note(project, work, params)
+            pdfs.finish(while_rendering=note)
+        summary = runcache.summary_text(work / "cache")
+        if summary:
+            echo(summary)
         shutil.rmtree(work / "build", ignore_errors=True)
         (work / "parametres.yml").write_text(yaml.safe_dump(params.model_dump(), allow_unicode=True, sort_keys=False),
                                              encoding="utf-8")
         work.rename(final)
         _switch_latest(reports, final)
     except BaseException as exc:
+        for job in (pdfs, prefetch):  # before the run folder is renamed or removed
+            if job is not None:
+                job.stop()
         _keep_failed_run(exc, work, echo)
         raise
     finally:
-        for k, v in env_keep.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        for job in (pdfs, prefetch):
+            if job is not None:
+                job.stop()
+        _restore_env(env_keep)
     echo(f"Rapport prêt en {time.perf_counter() - t_start:.1f} s : {reports / 'latest' / 'preconisations.html'}")
     return final
+
+
+#: What the kernels of a run inherit: one OpenMP thread (k-means is far slower with two on these
+#: machines), a non-interactive matplotlib, the project root and the run's cache folder.
+_RUN_ENV_KEYS = ("OMP_NUM_THREADS", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION", "BENCHMARK_ROOT", runcache.ENV_DIR)
+
+
+def _set_run_env(root: Path, work: Path) -> dict:
+    """Set the run's environment; return the previous values (None: unset) for :func:`_restore_env`."""
+    keep = {k: os.environ.get(k) for k in _RUN_ENV_KEYS}
+    os.environ.update({"OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+                       "BENCHMARK_ROOT": str(root), runcache.ENV_DIR: str(work / "cache")})
+    return keep
+
+
+def _restore_env(keep: dict) -> None:
+    for k, v in keep.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 def _new_run_folder(runs: Path) -> tuple[Path, Path]:
