@@ -416,7 +416,8 @@ def bench_explorer_page(reps: int) -> None:
     import tempfile
 
     from benchmark_tools.explorer_page import write_explorer_page
-    from benchmark_tools.project import load_params, load_project
+    from benchmark_tools.project import load_project
+    from benchmark_tools.run_params import load_params
 
     project, params = load_project(ROOT), load_params(ROOT)
     out = Path(tempfile.mkdtemp(prefix="explorateur-"))

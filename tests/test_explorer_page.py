@@ -18,7 +18,8 @@ from benchmark_tools.explorer_page import (
     json_for_html,
     write_explorer_page,
 )
-from benchmark_tools.project import load_params, load_project, validate_project
+from benchmark_tools.project import load_project, validate_project
+from benchmark_tools.run_params import load_params
 from projectkit import REPO, make_project, valid_case, write_case
 
 PROFILES = ("equilibre", "gestion", "communes")

@@ -278,7 +278,7 @@ def test_negative_seed_in_report_yml(root):
 
 def test_negative_seed_through_set(root):
     from benchmark_tools.errors import InputError
-    from benchmark_tools.project import load_params
+    from benchmark_tools.run_params import load_params
 
     with pytest.raises(InputError, match="seed"):
         load_params(root, ["seed=-1"])

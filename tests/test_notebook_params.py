@@ -11,8 +11,8 @@ import pytest
 
 from benchmark_tools import report_blocks as rp
 from benchmark_tools.errors import InputError
-from benchmark_tools.project import load_params
 from benchmark_tools.report_run import _declared, notebook_paths, run_report
+from benchmark_tools.run_params import load_params
 from benchmark_tools.schema import ReportParams
 from tinyproject import REPO
 

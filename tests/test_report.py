@@ -10,8 +10,8 @@ import pytest
 from browserkit import launch, needs_chromium
 
 from benchmark_tools.errors import InputError
-from benchmark_tools.project import load_params
 from benchmark_tools.report_run import NotebookFailed, insert_toc, run_report
+from benchmark_tools.run_params import load_params
 from tinyproject import REPO, make_tiny_project
 
 # The module runs the whole report once (every notebook, HTML, PDF): an end-to-end test.

@@ -23,9 +23,10 @@ from .modelio import find_root
 from .newcase import check_text_option, write_template
 from .note import write_note
 from .pipeline import ranking_table, score_family, scores_table
-from .project import check_params_against_project, load_params, load_project, validate_project
+from .project import load_project, validate_project
 from .recommend import recommendations_text, report_params
 from .report_run import run_report
+from .run_params import check_params_against_project, load_params
 from .runcache import latest_run
 from .safeio import write_text_atomic
 from .weights import profile_from_ranking as build

@@ -6,7 +6,7 @@ single one. Reading a file into a model is :mod:`benchmark_tools.modelio`; the r
 follow are :mod:`benchmark_tools.validate` (cases, catalogue, profiles, settings),
 :mod:`benchmark_tools.validate_rules` (territory, préconisation rules, consultations) and
 :mod:`benchmark_tools.provenance` (sources). This module only reads and assembles. The run
-parameters (``report.yml`` and ``--set``) are :mod:`benchmark_tools.run_params`, importable from here.
+parameters (``report.yml`` and ``--set``) are :mod:`benchmark_tools.run_params`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from .modelio import (
 from .provenance import POLICY_FILE, check_policy, check_sources
 
 # The run parameters are loaded here too (callers import them from this module).
-from .run_params import check_params_against_project, load_params, parse_overrides
 from .safeio import recover_writes
 from .schema import (
     CandidateDesign,
@@ -139,7 +138,6 @@ def load_cases(root: Path | None = None) -> list[Case]:
 __all__ = [
     "find_root", "rel", "load_model", "load_settings", "load_catalogue", "load_families",
     "load_sources", "load_source_policy", "load_report_params", "load_profiles", "load_cases", "CandidateDesign",
-    "load_params", "parse_overrides", "check_params_against_project",
 ]
 
 

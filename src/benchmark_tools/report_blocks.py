@@ -26,10 +26,10 @@ from .htmlsafe import link, safe_url
 from .htmlsafe import markdown as markdown_html
 from .htmlsafe import text as e
 from .modelio import find_root
-from .project import load_params
 from .provenance import GRADE_LABELS, classify, primary_share
 from .report_html import Html, heading, html_table
 from .robustness import kendall_tau
+from .run_params import load_params
 from .safeio import write_text_atomic
 from .uncertainty_report import synthese_items
 from .vocabulary import DESIGN_FIELDS, METHOD_LABELS, NORMALISATION_LABELS, OUTCOME_FIELDS

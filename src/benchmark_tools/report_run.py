@@ -32,7 +32,8 @@ from .htmlsafe import CSP
 from .modelio import find_root
 from .note import write_note
 from .pipeline import write_scores
-from .project import check_params_against_project, load_params, load_project
+from .project import load_project
+from .run_params import check_params_against_project, load_params
 
 #: The notebook rendered as the report (last in the run).
 REPORT_NOTEBOOK = "90_rapport.py"
