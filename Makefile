@@ -43,8 +43,10 @@ printemps: setup ## Printemps citoyen : carnet, programme et fichiers de communi
 
 # Tests: "slow" marks the end-to-end runs (whole report, PDF, browser, corpus of bad inputs);
 # make test leaves them to make test-slow, and .ci/run runs both.
+# Two pytest workers (pytest-xdist): the machine has two cores; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: setup ## Tests rapides : toute la suite sauf les tests de bout en bout marqués « slow » (moins d'une minute)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS)
 
 test-fast: test ## Ancien nom de make test
 
@@ -52,7 +54,7 @@ test-slow: setup ## Tests de bout en bout marqués « slow » (rapport complet, 
 	$(BIN)/python -m pytest -q -m "slow"
 
 test-all: setup ## Toute la suite : make test puis make test-slow, comme .ci/run
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n $(TEST_WORKERS)
 	$(BIN)/python -m pytest -q -m "slow"
 
 test-lab: setup ## Installe l'extra « lab » et vérifie que JupyterLab ouvre les notebooks (API REST)
