@@ -42,6 +42,7 @@ from .recommend_render import RecommendationReport, RecommendationSet, complemen
 from .recommend_rules import run_rules
 from .recommend_stability import preconisation_stability
 from .recommend_tables import distinguishing_practices, indicators_table, ranges_table
+from .runcache import project_computation
 from .schema import ReportParams
 from .schema_rules import RecommendationConfig, Territory
 from .vocabulary import HORIZONS
@@ -133,7 +134,15 @@ def _best_design(project, family: str, rp: ReportParams) -> tuple[dict | None, s
 
 
 def recommend_all(project, params=None, families: list[str] | None = None) -> RecommendationReport:
-    """:func:`recommend` for every main family of the run that has cases, and the complementarity paragraph."""
+    """:func:`recommend` for every main family of the run that has cases, and the complementarity paragraph.
+
+    Computed once per run for a given project and parameters (the report, then the note):
+    :func:`benchmark_tools.runcache.project_computation`.
+    """
+    return project_computation("recommend_all", _recommend_all, project, params, families)
+
+
+def _recommend_all(project, params=None, families: list[str] | None = None) -> RecommendationReport:
     territory = load_territory(project.root)
     cfg = load_recommendation_config(project.root, project.catalogue, project.families, territory)
     fams = families or [f for f in (report_params(project, params).families) if f in project.families.main]
