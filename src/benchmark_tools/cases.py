@@ -16,7 +16,7 @@ from .errors import Problem
 from .formats import fmt_number, fmt_value
 from .htmlsafe import host as url_host
 from .htmlsafe import safe_url
-from .provenance import grade_text, primary_share
+from .provenance import grade_text, primary_share, split_sources
 from .schema import Case, Catalogue, Fact, Families
 from .textutil import escape_md
 from .vocabulary import DESIGN_FIELDS, OUTCOME_FIELDS
@@ -448,7 +448,7 @@ def _link(source: str | None) -> str:
     if not source:
         return ""
     parts = []
-    for s in str(source).split(" ; "):
+    for s in split_sources(source):
         url = safe_url(s)
         if url is not None:
             # safe_url excludes whitespace and angle brackets: the <…> destination cannot be broken.

@@ -56,7 +56,7 @@ def new_consultation(service: str, root: Path | str | None = None, date: str | N
     dim_ids = [d.id for d in load_catalogue(root).dimensions]
     text = template(service.strip(), dim_ids, date)
     day = date or _dt.date.today().isoformat()
-    path = root.joinpath(*CONSULTATIONS_FOLDER) / f"{day}_{slug(service)}.yml"
+    path = root.joinpath(*CONSULTATIONS_FOLDER) / f"{day}_{slug(service, default='service')}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as fh:
         fh.write(text)

@@ -9,8 +9,8 @@ unit or a percent sign.
 from __future__ import annotations
 
 import math
+import numbers
 import re
-from fractions import Fraction
 
 MISSING = "—"
 
@@ -30,8 +30,9 @@ def fmt_number(x, decimals: int = 0, unit: str = "") -> str:
         return MISSING
     if isinstance(x, bool):
         return "oui" if x else "non"
-    if isinstance(x, (int, float, Fraction)) or hasattr(x, "__float__"):
-        s = f"{float(x) if isinstance(x, Fraction) else x:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    if isinstance(x, numbers.Real):  # int, float, Fraction and numpy numbers
+        value = x if isinstance(x, (int, float)) else float(x)  # Fraction has no "f" format before 3.12
+        s = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
         return s + (f"\u00a0{unit}" if unit else "")
     return str(x)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .textutil import escape_html
+from .textutil import escape_html, slug
 
 #: The report's Content-Security-Policy: no script, no external resource, inline styles and
 #: ``data:`` images (the figures) only.
@@ -78,13 +78,6 @@ def sources(value, sep: str = " ; ") -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
-def _slug(s: str) -> str:
-    import unicodedata
-
-    a = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", a).strip("-") or "section"
-
-
 def _validate_link(url: str) -> bool:
     # markdown-it hands the normalised (percent-encoded) destination: same rule as the links.
     return safe_url(url) is not None
@@ -114,7 +107,7 @@ def _renderer():
         tok = tokens[idx]
         inline = tokens[idx + 1]
         seen = env.setdefault("ids", {})
-        base = _slug(inline.content)
+        base = slug(inline.content, sep="-", default="section")
         n = seen.get(base, 0)
         seen[base] = n + 1
         tok.attrs = {"id": base if n == 0 else f"{base}-{n}"}

@@ -28,8 +28,9 @@ import numpy as np
 
 from .consultations import check_under_services
 from .formats import fmt_meur, fmt_number
-from .htmlsafe import drop_attachments, link, pdf_url_fetcher, text
+from .htmlsafe import drop_attachments, host, link, pdf_url_fetcher, safe_url, text
 from .project import load_consultations, load_territory
+from .provenance import split_sources
 from .recommend import recommend_all
 from .report_html import Html
 from .scenarios import FamilyScenarios, all_scenarios, scenario_rows
@@ -337,13 +338,8 @@ def sizing_rows(content: NoteContent, family: str | None = None) -> list[list[st
 
 def _source_links(sources: tuple[str, ...], limit: int = 4) -> str:
     """Sources as short links (the site's name), escaped; non-URL texts are dropped."""
-    import re
-    from urllib.parse import urlparse
-
-    urls = list(dict.fromkeys(u.strip() for s in sources for u in s.split(" ; ")
-                              if re.match(r"^https?://[^\s<>\"']+$", u.strip())))
-
-    links = [link(u, urlparse(u).netloc.removeprefix("www.")) for u in urls[:limit]]
+    urls = list(dict.fromkeys(u for s in sources for u in split_sources(s) if safe_url(u)))
+    links = [link(u, host(u).removeprefix("www.")) for u in urls[:limit]]
     more = f" et {len(urls) - limit} autre(s)" if len(urls) > limit else ""
     return ", ".join(links) + more
 

@@ -537,7 +537,7 @@ def load_consultation(path: Path, root: Path, dim_ids: list[str]) -> tuple[Loade
     problems += check_consultation(obj, file, doc, dim_ids)
     if [p for p in problems if p.severity == "error"]:
         return None, problems
-    pid = "consultation_" + slug(obj.service)
+    pid = "consultation_" + slug(obj.service, default="service")
     data = profile_from_ranking(pid, f"Classement du service : {obj.service}", dict(obj.ranking), obj.rule,
                                 viewpoint=f"{obj.service} (réunion du {obj.date})",
                                 rationale="Classement des dimensions donné en réunion.", dimension_ids=dim_ids)

@@ -11,6 +11,7 @@ import pandas as pd
 from .formats import fmt_number, fmt_share
 from .htmlsafe import safe_url
 from .joint import PRIOR_LABELS
+from .provenance import split_sources
 from .recommend_evidence import FamilyEvidence
 from .recommend_rules import Recommendation, RuleOutcome
 from .recommend_stability import PreconisationStability
@@ -200,7 +201,7 @@ def _support_lines(rs: RecommendationSet, r: Recommendation, e: Escape, md: bool
     for s in shown:
         src = s.source or "sans source"
         if md and s.source:
-            src = " ; ".join(f"<{x}>" if safe_url(x) else e(x) for x in s.source.split(" ; "))
+            src = " ; ".join(f"<{x}>" if safe_url(x) else e(x) for x in split_sources(s.source))
         else:
             src = e(src)
         note = f" — {e(s.note)}" if s.note else ""

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .formats import fmt_quantity, fmt_share
+from .provenance import split_sources
 from .recommend_evidence import (
     CaseSupport,
     FamilyEvidence,
@@ -365,7 +366,7 @@ def _emit(d: _Draft, territory: Territory | None):
         return None, d.lacking(f"valeur manquante pour le gabarit : {exc}")
     trade = tuple(d.cfg.tradeoffs[t] for t in rule.tradeoffs)
     sources = tuple(dict.fromkeys(
-        [src for s in d.supports if s.source for src in str(s.source).split(" ; ")] + extra_sources))
+        [src for s in d.supports for src in split_sources(s.source)] + extra_sources))
     rec = Recommendation(rule.id, ev.family, rule.type, rule.title, text, rule.priority, rule.effort, rule.horizon,
                          trade, tuple(d.supports), tuple(d.criteria), sources, d.values, d.fmt)
     return rec, RuleOutcome(rule.id, OutcomeStatus.EMITTED, "condition remplie")

@@ -26,7 +26,7 @@ from .htmlsafe import link, safe_url
 from .htmlsafe import markdown as markdown_html
 from .htmlsafe import text as e
 from .modelio import find_root
-from .provenance import GRADE_LABELS, classify, primary_share
+from .provenance import GRADE_LABELS, classify, primary_share, split_sources
 from .report_html import Html, heading, html_table
 from .robustness import kendall_tau
 from .run_params import load_params
@@ -339,7 +339,7 @@ def case_sites(project) -> Html:
     hosts: dict[str, int] = {}
     for c in project.cases:
         for f in _all_facts(c):
-            for src in (f.source or "").split(" ; "):
+            for src in split_sources(f.source):
                 if safe_url(src):
                     host = url_host(src)
                     hosts[host] = hosts.get(host, 0) + 1

@@ -36,7 +36,7 @@ class Html:
 
 def slug(text: str) -> str:
     """HTML anchor of a heading: ASCII words joined by hyphens."""
-    return _ascii_slug(text, default="").replace("_", "-")
+    return _ascii_slug(text, sep="-")
 
 
 def heading(text: str, level: int = 2, anchor: str | None = None, new_page: bool = False) -> Html:

@@ -21,7 +21,10 @@ def escape_md(text) -> str:
     return _MD_SPECIAL.sub(r"\\\1", s).replace("\n", " ")
 
 
-def slug(text: str, default: str = "service") -> str:
-    """ASCII identifier from a French label: « Direction des Finances » → ``direction_des_finances``."""
+def slug(text: str, sep: str = "_", default: str = "") -> str:
+    """ASCII identifier from a French label: « Direction des Finances » → ``direction_des_finances``.
+
+    ``sep`` joins the words (``-`` for HTML anchors); ``default`` is returned when nothing is left.
+    """
     s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "_", s).strip("_") or default
+    return re.sub(r"[^a-z0-9]+", sep, s).strip(sep) or default
